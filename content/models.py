@@ -1,0 +1,141 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from content.localized import Localized
+
+
+class Phase(models.Model):
+    """One of the four Digitaal DNA phases, with everything a group needs to discuss it."""
+
+    slug = models.SlugField(unique=True)
+    number = models.PositiveSmallIntegerField(unique=True)
+    name_nl = models.CharField(max_length=50)
+    name_en = models.CharField(max_length=50, blank=True)
+    subtitle_nl = models.CharField(max_length=100)
+    subtitle_en = models.CharField(max_length=100, blank=True)
+    summary_nl = models.TextField(help_text=_("What the phase means"))
+    summary_en = models.TextField(blank=True)
+    statement_nl = models.TextField(help_text=_("What an organisation can say at the phase's end"))
+    statement_en = models.TextField(blank=True)
+    story_organisation = models.CharField(max_length=200, blank=True)
+    story_nl = models.TextField(blank=True)
+    story_en = models.TextField(blank=True)
+    story_quote_nl = models.TextField(blank=True)
+    story_quote_en = models.TextField(blank=True)
+    story_quote_by = models.CharField(max_length=200, blank=True)
+    story_video_url = models.URLField(blank=True)
+
+    name = Localized()
+    subtitle = Localized()
+    summary = Localized()
+    statement = Localized()
+    story = Localized()
+    story_quote = Localized()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name_nl}"
+
+    def items_of(self, kind: str) -> list["PhaseItem"]:
+        return [item for item in self.items.all() if item.kind == kind]
+
+    @property
+    def signs(self) -> list["PhaseItem"]:
+        return self.items_of(PhaseItem.SIGN)
+
+    @property
+    def tips(self) -> list["PhaseItem"]:
+        return self.items_of(PhaseItem.TIP)
+
+    @property
+    def tools(self) -> list["PhaseItem"]:
+        return self.items_of(PhaseItem.TOOL)
+
+    @property
+    def links(self) -> list["PhaseItem"]:
+        return self.items_of(PhaseItem.LINK)
+
+
+class PhaseItem(models.Model):
+    SIGN = "sign"
+    TIP = "tip"
+    TOOL = "tool"
+    LINK = "link"
+    KINDS = [
+        (SIGN, _("How to recognise it")),
+        (TIP, _("Get started")),
+        (TOOL, _("Tool")),
+        (LINK, _("Follow-up link")),
+    ]
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="items")
+    slug = models.SlugField()
+    kind = models.CharField(max_length=10, choices=KINDS)
+    order = models.PositiveSmallIntegerField()
+    title_nl = models.CharField(max_length=200, blank=True)
+    title_en = models.CharField(max_length=200, blank=True)
+    text_nl = models.TextField(blank=True)
+    text_en = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+
+    title = Localized()
+    text = Localized()
+
+    class Meta:
+        ordering = ["kind", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "slug"], name="unique_phase_item_slug")
+        ]
+        verbose_name = _("phase item")
+        verbose_name_plural = _("phase items")
+
+    def __str__(self) -> str:
+        return self.title_nl or self.text_nl[:60]
+
+
+class Definition(models.Model):
+    """A term from the publication: digital innovation, digital business model, its parts."""
+
+    slug = models.SlugField(unique=True)
+    order = models.PositiveSmallIntegerField()
+    term_nl = models.CharField(max_length=100)
+    term_en = models.CharField(max_length=100, blank=True)
+    text_nl = models.TextField()
+    text_en = models.TextField(blank=True)
+
+    term = Localized()
+    text = Localized()
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("definition")
+        verbose_name_plural = _("definitions")
+
+    def __str__(self) -> str:
+        return self.term_nl
+
+
+class Theme(models.Model):
+    """An inspiration theme from the publication's posters."""
+
+    slug = models.SlugField(unique=True)
+    order = models.PositiveSmallIntegerField()
+    title_nl = models.CharField(max_length=100)
+    title_en = models.CharField(max_length=100, blank=True)
+    text_nl = models.TextField()
+    text_en = models.TextField(blank=True)
+
+    title = Localized()
+    text = Localized()
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("inspiration theme")
+        verbose_name_plural = _("inspiration themes")
+
+    def __str__(self) -> str:
+        return self.title_nl

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Questionnaire
+
+# No 0/O, 1/I/L: a code read off a projector must be typed without doubt.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+DEFAULT_DISCIPLINES = [
+    "Directie/management",
+    "Marketing & communicatie",
+    "Publiek & educatie",
+    "Collectie & programmering",
+    "Digitaal/ICT",
+    "Bedrijfsvoering & financiën",
+    "Anders",
+]
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def normalize_code(raw: str) -> str:
+    """Codes are typed on phones: accept lower case, spaces and dashes."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())[:20]
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="organisations", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    LOBBY = "lobby"
+    ANSWERING = "answering"
+    REVEALED = "revealed"
+    DISCUSSION = "discussion"
+    CLOSED = "closed"
+    STEPS = [
+        (LOBBY, _("Lobby")),
+        (ANSWERING, _("Answering")),
+        (REVEALED, _("Revealed")),
+        (DISCUSSION, _("Discussion")),
+        (CLOSED, _("Closed")),
+    ]
+    # Where the facilitator may go from each step. Reopening answering after a reveal is
+    # allowed; a closed session stays closed.
+    TRANSITIONS = {
+        LOBBY: {ANSWERING, CLOSED},
+        ANSWERING: {REVEALED, CLOSED},
+        REVEALED: {DISCUSSION, ANSWERING, CLOSED},
+        DISCUSSION: {REVEALED, ANSWERING, CLOSED},
+        CLOSED: set(),
+    }
+
+    code = models.CharField(max_length=12, unique=True, default=new_code)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sessions"
+    )
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT)
+    title = models.CharField(_("title"), max_length=200)
+    disciplines = models.JSONField(default=list)
+    step = models.CharField(max_length=12, choices=STEPS, default=LOBBY)
+    auto_reveal = models.BooleanField(
+        _("reveal automatically when everyone has finished"), default=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"
+
+    def can_move_to(self, step: str) -> bool:
+        return step in self.TRANSITIONS.get(self.step, set())
+
+    @property
+    def accepts_answers(self) -> bool:
+        return self.step == self.ANSWERING
+
+    @property
+    def accepts_joins(self) -> bool:
+        return self.step in (self.LOBBY, self.ANSWERING)
+
+    @property
+    def results_visible(self) -> bool:
+        """Results stay hidden until the reveal, so that nobody anchors on the others."""
+        return self.step in (self.REVEALED, self.DISCUSSION, self.CLOSED) and bool(
+            self.revealed_at
+        )
+
+    def step_label(self) -> str:
+        return dict(self.STEPS)[self.step]
+
+
+class Participant(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    number = models.PositiveIntegerField()
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    discipline = models.CharField(_("discipline"), max_length=100)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "number"], name="unique_participant_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.number}"
+
+    @property
+    def label(self) -> str:
+        return self.name or _("Participant %(number)s") % {"number": self.number}
+
+
+class Answer(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey("assessments.Question", on_delete=models.CASCADE)
+    option = models.ForeignKey("assessments.Option", on_delete=models.CASCADE)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "question"], name="one_answer_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.option}"
+
+
+class Note(models.Model):
+    NOTE = "note"
+    AGREEMENT = "agreement"
+    KINDS = [(NOTE, _("Note")), (AGREEMENT, _("Agreement"))]
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=10, choices=KINDS, default=NOTE)
+    text = models.TextField(_("text"), max_length=2000)
+    owner = models.CharField(_("owner"), max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -20,3 +20,76 @@ def pytest_configure(config):
 def questionnaire(db):
     """The Digitaal DNA content and questionnaire, loaded from the repository's data files."""
     return load_all()
+
+
+# Personas: alice runs workshops for the museum; bob for a theatre (another organisation);
+# phones join without an account.
+
+
+@pytest.fixture
+def museum(db):
+    from workshop.models import Organisation
+
+    return Organisation.objects.create(name="Museum Noord", slug="museum-noord")
+
+
+@pytest.fixture
+def theatre(db):
+    from workshop.models import Organisation
+
+    return Organisation.objects.create(name="Theater Zuid", slug="theater-zuid")
+
+
+@pytest.fixture
+def alice(museum, django_user_model):
+    user = django_user_model.objects.create_user("alice", password="alice-password")
+    museum.members.add(user)
+    return user
+
+
+@pytest.fixture
+def bob(theatre, django_user_model):
+    user = django_user_model.objects.create_user("bob", password="bob-password")
+    theatre.members.add(user)
+    return user
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(bob):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def workshop(questionnaire, museum, alice):
+    """A session of alice's museum, in the lobby."""
+    from workshop.services import create_session
+
+    return create_session(
+        museum, "Digitaal DNA met het hele team", ["Marketing", "Collectie", "Directie"],
+        created_by=alice,
+    )
+
+
+@pytest.fixture
+def phone():
+    """A participant's phone: its own cookie jar, no account."""
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.fixture
+def phone2():
+    from django.test import Client
+
+    return Client()

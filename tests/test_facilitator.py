@@ -1,0 +1,213 @@
+"""Facilitators: open a session, run it step by step, record notes; only their organisation's."""
+
+import pytest
+
+from tests.builders import answer_all, join, move
+from workshop.models import DEFAULT_DISCIPLINES, Note, Session
+
+
+def test_it_sends_anonymous_visitors_to_the_login(client, workshop):
+    r = client.get(f"/sessions/{workshop.code}/")
+    assert r.status_code == 302
+    assert r["Location"].startswith("/login/")
+
+
+def test_it_prefills_the_disciplines(alice_client, questionnaire):
+    r = alice_client.get("/sessions/new/")
+    assert r.status_code == 200
+    for discipline in DEFAULT_DISCIPLINES:
+        assert discipline.replace("&", "&amp;") in r.text
+
+
+def test_it_creates_a_session(alice_client, museum, questionnaire):
+    r = alice_client.post("/sessions/new/", {
+        "title": "Teamdag", "organisation": museum.pk,
+        "disciplines": "Marketing\n\n  Directie \nMarketing\nICT", "auto_reveal": "on",
+    })
+    session = Session.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/sessions/{session.code}/"
+    assert session.disciplines == ["Marketing", "Directie", "ICT"]
+    assert session.auto_reveal and session.step == Session.LOBBY
+    assert session.questionnaire == questionnaire
+    assert len(session.code) == 6 and not set(session.code) & set("0O1IL")
+
+
+def test_it_refuses_a_session_for_another_organisation(alice_client, theatre, questionnaire):
+    r = alice_client.post("/sessions/new/", {
+        "title": "Overname", "organisation": theatre.pk, "disciplines": "Marketing",
+    })
+    assert r.status_code == 400
+    assert not Session.objects.exists()
+
+
+def test_the_console_shows_code_link_and_qr(alice_client, workshop):
+    r = alice_client.get(f"/sessions/{workshop.code}/")
+    assert r.status_code == 200
+    assert workshop.code in r.text
+    assert f"http://testserver/j/{workshop.code}/" in r.text
+    assert "<svg" in r.text and "<path" in r.text  # the QR code
+    assert f'ws-connect="/ws/f/{workshop.code}/"' in r.text
+
+
+def test_the_console_shows_progress_but_not_answers(alice_client, workshop, phone, phone2):
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Directie", "<b>Bram</b>")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    r = alice_client.get(f"/sessions/{workshop.code}/")
+    assert "1 van de 2 klaar" in r.text
+    assert "Ans" in r.text
+    assert "&lt;b&gt;Bram&lt;/b&gt;" in r.text and "<b>Bram</b>" not in r.text
+    assert "Dagelijks" not in r.text  # no answers before the reveal
+    assert "Fase van de groep" not in r.text
+
+
+@pytest.mark.parametrize("steps", [
+    [Session.ANSWERING],
+    [Session.ANSWERING, Session.REVEALED],
+    [Session.ANSWERING, Session.REVEALED, Session.DISCUSSION],
+    [Session.ANSWERING, Session.REVEALED, Session.ANSWERING],
+    [Session.ANSWERING, Session.REVEALED, Session.DISCUSSION, Session.REVEALED],
+    [Session.ANSWERING, Session.REVEALED, Session.DISCUSSION, Session.CLOSED],
+    [Session.CLOSED],
+])
+def test_it_moves_through_the_steps(alice_client, workshop, steps):
+    for step in steps:
+        r = alice_client.post(f"/sessions/{workshop.code}/step/", {"step": step},
+                              headers={"HX-Request": "true"})
+        assert r.status_code == 200
+        assert 'id="console-live"' in r.text
+    workshop.refresh_from_db()
+    assert workshop.step == steps[-1]
+
+
+@pytest.mark.parametrize("start,target", [
+    ([], Session.REVEALED),
+    ([], Session.DISCUSSION),
+    ([Session.ANSWERING], Session.DISCUSSION),
+    ([Session.CLOSED], Session.ANSWERING),
+    ([], "bogus"),
+])
+def test_it_refuses_a_step_it_cannot_take(alice_client, workshop, start, target):
+    move(workshop, *start)
+    r = alice_client.post(f"/sessions/{workshop.code}/step/", {"step": target},
+                          headers={"HX-Request": "true"})
+    assert r.status_code == 409
+    assert "De sessie kan niet van" in r.text
+    workshop.refresh_from_db()
+    assert workshop.step == (start[-1] if start else Session.LOBBY)
+
+
+def test_a_replayed_reveal_changes_nothing(alice_client, workshop):
+    move(workshop, Session.ANSWERING)
+    url = f"/sessions/{workshop.code}/step/"
+    assert alice_client.post(url, {"step": Session.REVEALED}).status_code == 302
+    revealed_at = Session.objects.get().revealed_at
+    assert alice_client.post(url, {"step": Session.REVEALED}).status_code == 409
+    assert Session.objects.get().revealed_at == revealed_at
+
+
+def test_it_shows_the_results_after_the_reveal(alice_client, workshop, phone, phone2):
+    join(phone, workshop, "Marketing")
+    join(phone2, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    answer_all(phone2, workshop, "3232")
+    move(workshop, Session.REVEALED)
+    r = alice_client.get(f"/sessions/{workshop.code}/")
+    assert "Fase van de groep" in r.text
+    assert "Ik doe" in r.text  # mean (10 + 7) / 2 = 8.5
+    assert "<strong>8,5</strong>" in r.text
+    assert "1 van de 2 kozen hetzelfde antwoord." in r.text
+
+
+def test_it_shows_the_phase_content_in_the_discussion(alice_client, workshop, phone, phone2):
+    join(phone, workshop, "Marketing")
+    join(phone2, workshop, "Directie")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "1111")
+    answer_all(phone2, workshop, "2111")
+    move(workshop, Session.REVEALED, Session.DISCUSSION)
+    r = alice_client.get(f"/sessions/{workshop.code}/")
+    assert "Bespreking: Ik zie" in r.text
+    assert "Inspiratieposters" in r.text  # the phase's tool
+    assert "Noorderkerkconcerten" in r.text  # its sector story
+    assert "Aan het eind van deze fase kan de organisatie zeggen" in r.text
+
+
+def test_it_reveals_automatically_when_everyone_has_finished(workshop, phone, phone2):
+    Session.objects.filter(pk=workshop.pk).update(auto_reveal=True)
+    join(phone, workshop, "Marketing")
+    join(phone2, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    assert Session.objects.get().step == Session.ANSWERING
+    answer_all(phone2, workshop, "4243")
+    assert Session.objects.get().step == Session.REVEALED
+
+
+def test_it_does_not_reveal_automatically_unless_asked(workshop, phone):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    assert Session.objects.get().step == Session.ANSWERING
+
+
+def test_it_records_notes_and_agreements(alice_client, workshop):
+    url = f"/sessions/{workshop.code}/notes/"
+    r = alice_client.post(url, {"kind": "note", "text": "Marketing ziet meer projecten"},
+                          headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    r = alice_client.post(url, {"kind": "agreement", "text": "Inspiratiesessie plannen",
+                                "owner": "Ans"}, headers={"HX-Request": "true"})
+    assert "Inspiratiesessie plannen" in r.text and "Ans" in r.text
+    assert list(workshop.notes.values_list("kind", "text", "owner")) == [
+        ("note", "Marketing ziet meer projecten", ""),
+        ("agreement", "Inspiratiesessie plannen", "Ans"),
+    ]
+
+
+def test_it_rejects_an_empty_or_huge_note(alice_client, workshop):
+    url = f"/sessions/{workshop.code}/notes/"
+    assert alice_client.post(url, {"kind": "note", "text": ""}).status_code == 400
+    assert alice_client.post(url, {"kind": "note", "text": "x" * 5000}).status_code == 400
+    assert alice_client.post(url, {"kind": "gossip", "text": "x"}).status_code == 400
+    assert not Note.objects.exists()
+
+
+def test_the_projector_never_shows_names(alice_client, workshop, phone, phone2):
+    join(phone, workshop, "Marketing", "Annemarie")
+    join(phone2, workshop, "Marketing", "Bartholomeus")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    answer_all(phone2, workshop, "1111")
+    for step in [Session.ANSWERING, Session.REVEALED, Session.DISCUSSION]:
+        Session.objects.filter(pk=workshop.pk).update(step=step)
+        r = alice_client.get(f"/sessions/{workshop.code}/projector/")
+        assert r.status_code == 200
+        assert "Annemarie" not in r.text and "Bartholomeus" not in r.text
+        assert workshop.code in r.text
+
+
+@pytest.mark.parametrize("method,path", [
+    ("get", "/sessions/{code}/"),
+    ("get", "/sessions/{code}/projector/"),
+    ("post", "/sessions/{code}/step/"),
+    ("post", "/sessions/{code}/notes/"),
+])
+def test_another_organisation_gets_404_on_every_session_url(bob_client, workshop, method, path):
+    url = path.format(code=workshop.code)
+    r = getattr(bob_client, method)(url, {"step": "answering", "kind": "note", "text": "x"}
+                                    if method == "post" else None)
+    assert r.status_code == 404
+    workshop.refresh_from_db()
+    assert workshop.step == Session.LOBBY and not workshop.notes.exists()
+
+
+def test_the_dashboard_lists_only_own_sessions(alice_client, bob_client, workshop):
+    assert workshop.title in alice_client.get("/sessions/").text
+    assert workshop.title not in bob_client.get("/sessions/").text
+
+
+def test_step_changes_need_post(alice_client, workshop):
+    assert alice_client.get(f"/sessions/{workshop.code}/step/").status_code == 405

@@ -1,0 +1,206 @@
+"""Participants on their phones: join, answer, come back, see their result."""
+
+import pytest
+
+from tests.builders import answer, answer_all, join, move, option_id
+from workshop.models import Answer, Participant, Session
+
+
+def test_it_finds_a_session_by_a_typed_code(phone, workshop):
+    typed = f" {workshop.code[:3].lower()}-{workshop.code[3:].lower()} "
+    r = phone.post("/join", {"code": typed})
+    assert r.status_code == 302
+    assert r["Location"] == f"/j/{workshop.code}/"
+
+
+def test_it_rejects_an_unknown_code_with_a_message(phone, workshop):
+    r = phone.post("/join", {"code": "ZZZZZZ"})
+    assert r.status_code == 400
+    assert "Er is geen sessie met die code" in r.text
+    r = phone.get("/j/ZZZZZZ/")
+    assert r.status_code == 404
+    assert "Er is geen sessie met die code" in r.text
+
+
+def test_it_shows_the_join_form_with_the_session_disciplines(phone, workshop):
+    r = phone.get(f"/j/{workshop.code}/")
+    assert r.status_code == 200
+    for discipline in ["Marketing", "Collectie", "Directie"]:
+        assert f'value="{discipline}"' in r.text
+
+
+def test_it_joins_and_waits_in_the_lobby(phone, workshop):
+    participant = join(phone, workshop, "Marketing", "Ans")
+    assert (participant.name, participant.discipline, participant.number) == ("Ans", "Marketing", 1)
+    r = phone.get(f"/j/{workshop.code}/")
+    assert "Je doet mee!" in r.text
+    assert f'ws-connect="/ws/p/{workshop.code}/"' in r.text
+
+
+def test_it_returns_the_same_participant_on_reload_and_replayed_join(phone, workshop):
+    participant = join(phone, workshop, "Marketing")
+    phone.get(f"/j/{workshop.code}/")
+    r = phone.post(f"/j/{workshop.code}/", {"name": "again", "discipline": "Directie"})
+    assert r.status_code == 302
+    assert list(Participant.objects.filter(session=workshop)) == [participant]
+
+
+def test_two_phones_are_two_participants(phone, phone2, workshop):
+    first = join(phone, workshop, "Marketing")
+    second = join(phone2, workshop, "Marketing")
+    assert first != second and second.number == 2
+
+
+def test_it_rejects_a_discipline_outside_the_list(phone, workshop):
+    r = phone.post(f"/j/{workshop.code}/", {"discipline": "Hackers"})
+    assert r.status_code == 400
+    assert not Participant.objects.exists()
+
+
+def test_it_rejects_a_name_that_is_too_long(phone, workshop):
+    r = phone.post(f"/j/{workshop.code}/", {"name": "x" * 500, "discipline": "Marketing"})
+    assert r.status_code == 400
+    assert not Participant.objects.exists()
+
+
+def test_it_refuses_joining_after_the_lock(phone, workshop):
+    move(workshop, Session.ANSWERING, Session.REVEALED)
+    r = phone.get(f"/j/{workshop.code}/")
+    assert r.status_code == 403
+    assert "neemt geen nieuwe deelnemers meer aan" in r.text
+    r = phone.post(f"/j/{workshop.code}/", {"discipline": "Marketing"})
+    assert r.status_code == 403
+    assert not Participant.objects.exists()
+
+
+def test_it_lets_late_phones_join_while_answering(phone, workshop):
+    move(workshop, Session.ANSWERING)
+    assert join(phone, workshop, "Directie").number == 1
+
+
+def test_it_refuses_answers_in_the_lobby(phone, workshop):
+    join(phone, workshop, "Marketing")
+    r = answer(phone, workshop, 1, 2)
+    assert r.status_code == 409
+    assert r["HX-Retarget"] == "#phone-alert"
+    assert not Answer.objects.exists()
+
+
+def test_it_saves_an_answer_and_shows_the_next_question(phone, workshop):
+    participant = join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    r = answer(phone, workshop, 1, 3)
+    assert r.status_code == 200
+    assert "Antwoord 1 opgeslagen" in r.text
+    assert "Vraag 2 van 4" in r.text
+    saved = Answer.objects.get(participant=participant)
+    assert saved.option_id == option_id(workshop, 1, 3)
+
+
+def test_it_lets_a_participant_change_an_answer(phone, workshop):
+    participant = join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer(phone, workshop, 1, 3)
+    answer(phone, workshop, 1, 1)
+    assert list(participant.answers.values_list("option_id", flat=True)) == [
+        option_id(workshop, 1, 1)
+    ]
+
+
+def test_it_shows_the_overview_after_the_last_question(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    r = phone.get(f"/j/{workshop.code}/q/")
+    assert "Klaar! We wachten op de anderen." in r.text
+    assert "Dagelijks" in r.text
+
+
+def test_it_opens_the_first_unanswered_question(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer(phone, workshop, 1, 1)
+    r = phone.get(f"/j/{workshop.code}/q/")
+    assert "Vraag 2 van 4" in r.text
+
+
+@pytest.mark.parametrize("value", ["", "abc", "999999", "-1"])
+def test_it_rejects_a_tampered_option(phone, workshop, value):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    r = phone.post(f"/j/{workshop.code}/q/1/", {"option": value})
+    assert r.status_code == 400
+    assert not Answer.objects.exists()
+
+
+def test_it_rejects_an_option_of_another_question(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    r = phone.post(f"/j/{workshop.code}/q/1/", {"option": option_id(workshop, 2, 1)})
+    assert r.status_code == 400
+
+
+def test_it_rejects_a_question_that_does_not_exist(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    assert phone.post(f"/j/{workshop.code}/q/9/", {"option": "1"}).status_code == 404
+    assert phone.post(f"/j/{workshop.code}/q/0/", {"option": "1"}).status_code == 404
+
+
+def test_it_rejects_answers_after_the_lock_and_keeps_the_saved_ones(phone, workshop):
+    participant = join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer(phone, workshop, 1, 3)
+    move(workshop, Session.REVEALED)
+    r = answer(phone, workshop, 1, 1)
+    assert r.status_code == 409
+    assert "Je opgeslagen antwoorden tellen nog" in r.text
+    assert participant.answers.get().option_id == option_id(workshop, 1, 3)
+
+
+def test_it_asks_a_phone_without_a_participant_to_join(phone, workshop):
+    move(workshop, Session.ANSWERING)
+    r = answer(phone, workshop, 1, 1)
+    assert r.status_code == 403
+
+
+def test_a_participant_of_one_session_cannot_answer_in_another(phone, workshop, museum):
+    from workshop.services import create_session
+
+    join(phone, workshop, "Marketing")
+    other = create_session(museum, "Andere sessie", ["Marketing"])
+    move(other, Session.ANSWERING)
+    assert answer(phone, other, 1, 1).status_code == 403
+
+
+def test_it_hides_the_own_result_until_the_reveal(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "3122")
+    assert phone.get(f"/j/{workshop.code}/me/").status_code == 409
+    move(workshop, Session.REVEALED)
+    r = phone.get(f"/j/{workshop.code}/me/")
+    assert r.status_code == 200
+    assert "<strong>4</strong>" in r.text
+    assert "Ik kan" in r.text
+    assert "Op de grens met “Ik wil”" in r.text
+
+
+def test_it_shows_the_group_result_on_the_phone_after_the_reveal(phone, phone2, workshop):
+    join(phone, workshop, "Marketing")
+    join(phone2, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")  # 10
+    answer_all(phone2, workshop, "1111")  # 0
+    move(workshop, Session.REVEALED)
+    r = phone.get(f"/j/{workshop.code}/")
+    assert "De groep" in r.text
+    assert "<strong>5,0</strong>" in r.text
+    assert f'hx-get="/j/{workshop.code}/me/"' in r.text
+
+
+def test_it_refuses_a_huge_payload(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    r = phone.post(f"/j/{workshop.code}/q/1/", {"option": "1" * 300_000})
+    assert r.status_code == 400

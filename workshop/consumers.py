@@ -1,0 +1,158 @@
+"""One consumer per audience. Consumers only listen: every change arrives over HTTP, is saved,
+and then announced to the groups (see broadcast.py). On (re)connect a consumer sends the
+current state from the database, never a replay of events."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from workshop import broadcast, groups
+from workshop.models import Participant, Session
+
+# Consoles and projectors re-render at most this often while answers stream in, however
+# many phones there are.
+COALESCE_SECONDS = 0.3
+FORBIDDEN = 4403  # closing code for a socket that may not watch this session
+
+
+def participant_cookie(code: str) -> str:
+    return f"dna_p_{code}"
+
+
+def scope_language(scope) -> str:
+    """The language the page was served in: the language cookie, else the browser's wish."""
+    supported = {code for code, _ in settings.LANGUAGES}
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+    if cookie[:2] in supported:
+        return cookie[:2]
+    headers = dict(scope.get("headers", []))
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    for lang, _q in parse_accept_lang_header(accept):
+        if lang[:2] in supported:
+            return lang[:2]
+    return settings.LANGUAGE_CODE
+
+
+class ParticipantConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.code = self.scope["url_route"]["kwargs"]["code"]
+        token = self.scope.get("cookies", {}).get(participant_cookie(self.code), "")
+        self.participant = await self.get_participant(token)
+        if self.participant is None:
+            await self.close(code=FORBIDDEN)
+            return
+        self.language = scope_language(self.scope)
+        self.group = groups.participants(self.code)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send(text_data=await self.current_stage())
+
+    async def disconnect(self, close_code):
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        # Phones write over HTTP; whatever arrives here is ignored.
+        pass
+
+    async def stage_push(self, event):
+        html = event["html"]
+        await self.send(text_data=html.get(self.language) or html[settings.LANGUAGE_CODE])
+
+    @database_sync_to_async
+    def get_participant(self, token: str) -> Participant | None:
+        if not token:
+            return None
+        return (
+            Participant.objects.select_related("session")
+            .filter(token=token, session__code=self.code)
+            .first()
+        )
+
+    @database_sync_to_async
+    def current_stage(self) -> str:
+        session = Session.objects.select_related("questionnaire").get(
+            pk=self.participant.session_id
+        )
+        return broadcast.render_stage(session, self.language)
+
+
+class LiveStateConsumer(AsyncWebsocketConsumer):
+    """A facilitator's screen (console or projector): re-rendered from the database whenever the
+    session changes, coalesced so that a burst of answers costs a few renders, not one each."""
+
+    template = ""
+    group_name = staticmethod(groups.facilitators)
+
+    async def connect(self):
+        self.code = self.scope["url_route"]["kwargs"]["code"]
+        self.pending: asyncio.Task | None = None
+        if not await self.may_watch():
+            await self.close(code=FORBIDDEN)
+            return
+        self.language = scope_language(self.scope)
+        self.group = self.group_name(self.code)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_state()
+
+    async def disconnect(self, close_code):
+        if self.pending:
+            self.pending.cancel()
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        # Facilitator actions are authorised HTTP POSTs; the socket carries no commands.
+        pass
+
+    async def state_dirty(self, event):
+        if event.get("urgent"):
+            if self.pending:
+                self.pending.cancel()
+                self.pending = None
+            await self.send_state()
+        elif self.pending is None:
+            self.pending = asyncio.create_task(self.send_state_later())
+
+    async def send_state_later(self):
+        await asyncio.sleep(COALESCE_SECONDS)
+        self.pending = None
+        await self.send_state()
+
+    async def send_state(self):
+        await self.send(text_data=await self.render_state())
+
+    @database_sync_to_async
+    def may_watch(self) -> bool:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return False
+        return Session.objects.filter(code=self.code, organisation__members=user).exists()
+
+    @database_sync_to_async
+    def render_state(self) -> str:
+        from workshop.views.facilitator import live_context
+
+        session = Session.objects.select_related("questionnaire", "organisation").get(
+            code=self.code
+        )
+        with translation.override(self.language):
+            return render_to_string(self.template, live_context(session))
+
+
+class FacilitatorConsumer(LiveStateConsumer):
+    template = "workshop/console.html#live"
+    group_name = staticmethod(groups.facilitators)
+
+
+class ProjectorConsumer(LiveStateConsumer):
+    template = "workshop/projector.html#live"
+    group_name = staticmethod(groups.projectors)

@@ -1,0 +1,67 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workshop.models import DEFAULT_DISCIPLINES, Note
+
+MAX_DISCIPLINES = 30
+
+
+class SessionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    organisation = forms.ChoiceField(label=_("Organisation"))
+    disciplines = forms.CharField(
+        label=_("Disciplines participants choose from"),
+        help_text=_("One per line."),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        initial="\n".join(DEFAULT_DISCIPLINES),
+        max_length=3000,
+    )
+    auto_reveal = forms.BooleanField(
+        label=_("Reveal automatically when everyone has finished"), required=False
+    )
+
+    def __init__(self, organisations, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {str(o.pk): o for o in organisations}
+        self.fields["organisation"].choices = [(pk, o.name) for pk, o in self.organisations.items()]
+
+    def clean_organisation(self):
+        return self.organisations[self.cleaned_data["organisation"]]
+
+    def clean_disciplines(self):
+        names = []
+        for line in self.cleaned_data["disciplines"].splitlines():
+            name = " ".join(line.split())[:100]
+            if name and name not in names:
+                names.append(name)
+        if not names:
+            raise forms.ValidationError(_("Give at least one discipline."))
+        if len(names) > MAX_DISCIPLINES:
+            raise forms.ValidationError(
+                _("Give at most %(n)s disciplines.") % {"n": MAX_DISCIPLINES}
+            )
+        return names
+
+
+class JoinForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name (optional)"), max_length=60, required=False,
+        help_text=_("Only the facilitator sees it; results never show names."),
+    )
+    discipline = forms.ChoiceField(label=_("Your discipline"), widget=forms.RadioSelect)
+
+    def __init__(self, disciplines, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["discipline"].choices = [(d, d) for d in disciplines]
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label=_("Session code"), max_length=20)
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(choices=Note.KINDS, initial=Note.NOTE, label=_("Kind"))
+    text = forms.CharField(
+        label=_("Text"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = forms.CharField(label=_("Owner (for an agreement)"), max_length=100, required=False)

@@ -1,0 +1,212 @@
+"""What the screens show about a session, read from the database in a few queries and handed
+to the pure functions in `assessments.scoring`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from assessments import scoring
+from assessments.models import Question
+from content.models import Phase
+from workshop.models import Answer, Participant, Session
+
+# The console lists participants by name; beyond this many it lists the latest and counts the rest.
+PROGRESS_LIST_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    percent: float  # of the largest bar's scale, for drawing
+    share: float  # of all answers, for reading
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    number: int
+    question: Question
+    result: scoring.QuestionResult
+    bars: list[Bar]
+
+    @property
+    def agreement_percent(self) -> int:
+        return round(100 * (self.result.agreement or 0))
+
+
+@dataclass(frozen=True)
+class DisciplineRow:
+    name: str
+    participants: int
+    means: list[float]
+    total_mean: float
+    phase: Phase
+
+
+@dataclass(frozen=True)
+class GapView:
+    question: QuestionView | None  # None: the gap in the total
+    high: str
+    low: str
+    high_mean: float
+    low_mean: float
+
+
+@dataclass(frozen=True)
+class SessionResults:
+    summary: scoring.GroupSummary
+    max_total: int
+    phase: Phase | None
+    border_phase: Phase | None
+    phase_bars: list[tuple[Phase, Bar]]
+    questions: list[QuestionView]
+    least_agreed: list[QuestionView]
+    disciplines: list[DisciplineRow]
+    gaps: list[GapView]
+    hidden: int
+
+    @property
+    def mean_percent(self) -> float:
+        return 100 * (self.summary.mean or 0) / self.max_total if self.max_total else 0
+
+
+def answer_sets(session: Session) -> dict[int, dict[int, int]]:
+    """participant id -> {question id: option id}, in one query."""
+    sets: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = Answer.objects.filter(participant__session=session).values_list(
+        "participant_id", "question_id", "option_id"
+    )
+    for participant_id, question_id, option_id in rows:
+        sets[participant_id][question_id] = option_id
+    return sets
+
+
+def _bars(counts: list[tuple[str, int]], highlight: int | None = None) -> list[Bar]:
+    total = sum(count for _, count in counts)
+    top = max((count for _, count in counts), default=0)
+    return [
+        Bar(
+            label=label,
+            count=count,
+            percent=100 * count / top if top else 0,
+            share=100 * count / total if total else 0,
+            highlight=(i == highlight),
+        )
+        for i, (label, count) in enumerate(counts)
+    ]
+
+
+def build_results(session: Session) -> SessionResults:
+    questionnaire = session.questionnaire
+    instrument = questionnaire.instrument()
+    sets = answer_sets(session)
+    disciplines = dict(session.participants.values_list("id", "discipline"))
+    phases = {p.slug: p for p in Phase.objects.prefetch_related("items")}
+
+    summary = scoring.summarize_group(instrument, sets.values())
+    questions = questionnaire.ordered_questions()
+    results = scoring.question_results(instrument, sets.values())
+    views = []
+    for number, (question, result) in enumerate(zip(questions, results, strict=True), start=1):
+        options = {o.pk: o for o in question.options.all()}
+        labels = [(options[key].label, count) for key, count in result.counts]
+        modal_index = [key for key, _ in result.counts].index(result.modal_option) if (
+            result.modal_option is not None
+        ) else None
+        views.append(QuestionView(number, question, result, _bars(labels, modal_index)))
+    by_key = {view.question.pk: view for view in views}
+    least = [by_key[r.key] for r in scoring.least_agreed_first(results)]
+
+    comparison = scoring.compare_disciplines(
+        instrument, [(disciplines.get(pid, ""), answers) for pid, answers in sets.items()]
+    )
+    rows = [
+        DisciplineRow(
+            name=d.name,
+            participants=d.participants,
+            means=[d.question_means[q.pk] for q in questions],
+            total_mean=d.total_mean,
+            phase=phases[d.phase],
+        )
+        for d in comparison.disciplines
+    ]
+    gaps = [
+        GapView(
+            question=by_key.get(g.question_key) if g.question_key is not None else None,
+            high=g.high, low=g.low, high_mean=g.high_mean, low_mean=g.low_mean,
+        )
+        for g in comparison.gaps
+    ]
+    phase_counts = [(phases[slug], count) for slug, count in summary.phase_counts]
+    phase_bars = list(
+        zip(
+            [phase for phase, _ in phase_counts],
+            _bars([(str(phase.name), count) for phase, count in phase_counts]),
+            strict=True,
+        )
+    )
+    return SessionResults(
+        summary=summary,
+        max_total=instrument.max_total,
+        phase=phases.get(summary.phase),
+        border_phase=phases.get(summary.border_with),
+        phase_bars=phase_bars,
+        questions=views,
+        least_agreed=least,
+        disciplines=rows,
+        gaps=gaps,
+        hidden=comparison.hidden,
+    )
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    participant: Participant
+    answered: int
+    questions: int
+
+    @property
+    def finished(self) -> bool:
+        return self.answered >= self.questions
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.answered / self.questions if self.questions else 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    joined: int
+    finished: int
+    questions: int
+    rows: list[ProgressRow]
+    by_discipline: list[tuple[str, int]]
+
+    @property
+    def not_listed(self) -> int:
+        return self.joined - len(self.rows)
+
+
+def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progress:
+    """Who joined and how far they are: progress only, never answers."""
+    questions = len(session.questionnaire.ordered_questions())
+    participants = list(
+        session.participants.annotate(answered=Count("answers")).order_by("-number")
+    )
+    rows = [ProgressRow(p, p.answered, questions) for p in participants[:limit]]
+    finished = sum(1 for p in participants if p.answered >= questions)
+    counts: dict[str, int] = defaultdict(int)
+    for p in participants:
+        counts[p.discipline] += 1
+    by_discipline = [(d, counts[d]) for d in session.disciplines if counts.get(d)]
+    return Progress(len(participants), finished, questions, rows, by_discipline)
+
+
+def participant_score(participant: Participant) -> scoring.ParticipantScore:
+    instrument = participant.session.questionnaire.instrument()
+    answers = dict(participant.answers.values_list("question_id", "option_id"))
+    return scoring.score_participant(instrument, answers)

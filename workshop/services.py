@@ -1,0 +1,142 @@
+"""Writes to a workshop session. Each saves in a transaction and returns; the caller then
+broadcasts (write, then broadcast), so a push never announces what the database lacks."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import Option, Questionnaire
+from workshop.models import Answer, Note, Organisation, Participant, Session
+
+
+class WorkshopError(Exception):
+    """A request that cannot be carried out in the session's current state (an HTTP 4xx)."""
+
+    status = 409
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def create_session(
+    organisation: Organisation,
+    title: str,
+    disciplines: list[str],
+    created_by=None,
+    auto_reveal: bool = False,
+    questionnaire: Questionnaire | None = None,
+) -> Session:
+    questionnaire = questionnaire or Questionnaire.get_default()
+    # A clash of random codes is rare but possible; try again with a fresh code.
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return Session.objects.create(
+                    organisation=organisation,
+                    questionnaire=questionnaire,
+                    title=title,
+                    disciplines=disciplines,
+                    created_by=created_by,
+                    auto_reveal=auto_reveal,
+                )
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not find a free session code")
+
+
+def join(session: Session, name: str, discipline: str) -> Participant:
+    if not session.accepts_joins:
+        raise WorkshopError(_("This session no longer accepts new participants."), status=403)
+    if discipline not in session.disciplines:
+        raise WorkshopError(_("Choose one of the disciplines in the list."), status=400)
+    # Numbers are pseudonyms for reports; two phones joining at once may pick the same one,
+    # so retry on the unique constraint.
+    for _attempt in range(20):
+        try:
+            with transaction.atomic():
+                highest = session.participants.aggregate(n=Max("number"))["n"] or 0
+                return Participant.objects.create(
+                    session=session, number=highest + 1, name=name, discipline=discipline
+                )
+        except IntegrityError:
+            continue
+    raise WorkshopError(_("The session is busy; please try again."), status=503)
+
+
+def save_answer(participant: Participant, question_id: int, option_id: int) -> Answer:
+    """Save (or change) one answer. Returns it once it is in the database."""
+    session = participant.session
+    with transaction.atomic():
+        # Read the step inside the transaction: an answer racing the lock is refused.
+        step = Session.objects.select_for_update().values_list("step", flat=True).get(
+            pk=session.pk
+        )
+        if step != Session.ANSWERING:
+            raise WorkshopError(_("Answering is closed; your saved answers still count."))
+        option = Option.objects.filter(
+            pk=option_id,
+            question_id=question_id,
+            question__questionnaire_id=session.questionnaire_id,
+        ).first()
+        if option is None:
+            raise WorkshopError(_("That answer is not one of this question's options."), 400)
+        answer, _created = Answer.objects.update_or_create(
+            participant=participant,
+            question_id=question_id,
+            defaults={"option": option, "updated_at": timezone.now()},
+        )
+    return answer
+
+
+def everyone_finished(session: Session) -> bool:
+    questions = len(session.questionnaire.ordered_questions())
+    total = session.participants.count()
+    if total == 0:
+        return False
+    finished = (
+        Answer.objects.filter(participant__session=session)
+        .values("participant")
+        .annotate(n=Count("id"))
+        .filter(n__gte=questions)
+        .count()
+    )
+    return finished == total
+
+
+def move_to(session: Session, step: str) -> Session:
+    """Move the session to another step, if the facilitator may go there from here."""
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if not locked.can_move_to(step):
+            raise WorkshopError(
+                _("The session cannot go from “%(current)s” to that step.")
+                % {"current": locked.step_label()}
+            )
+        locked.step = step
+        now = timezone.now()
+        if step == Session.REVEALED and locked.revealed_at is None:
+            locked.revealed_at = now
+        if step == Session.CLOSED:
+            locked.closed_at = now
+        locked.save(update_fields=["step", "revealed_at", "closed_at"])
+    return locked
+
+
+def reveal_if_everyone_finished(session: Session) -> bool:
+    """The auto-reveal option: reveal once every participant has answered every question."""
+    if not session.auto_reveal or not everyone_finished(session):
+        return False
+    try:
+        move_to(session, Session.REVEALED)
+    except WorkshopError:
+        return False  # someone else revealed or closed it first
+    return True
+
+
+def add_note(session: Session, kind: str, text: str, owner: str = "") -> Note:
+    return Note.objects.create(session=session, kind=kind, text=text, owner=owner)

@@ -1,0 +1,192 @@
+"""The participant's side, phone first: join with a code, answer one question per screen, see
+their own result next to the group's after the reveal. No account: a random token in a cookie,
+one per session, brings the same phone back to the same participant."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from content.models import Phase
+from workshop import broadcast, services
+from workshop.consumers import participant_cookie
+from workshop.forms import CodeForm, JoinForm
+from workshop.models import Participant, Session, normalize_code
+from workshop.results import participant_score
+
+COOKIE_MAX_AGE = 7 * 24 * 3600
+
+
+def _find_session(code: str) -> Session | None:
+    return (
+        Session.objects.select_related("questionnaire", "organisation")
+        .filter(code=normalize_code(code))
+        .first()
+    )
+
+
+def _current_participant(request: HttpRequest, session: Session) -> Participant | None:
+    token = request.COOKIES.get(participant_cookie(session.code), "")
+    if not token:
+        return None
+    return Participant.objects.filter(session=session, token=token).first()
+
+
+def _message(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "workshop/phone_message.html", {"message": message}, status=status)
+
+
+def _phone_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """An error for an htmx request from the phone: shown in the alert area, so the question
+    on screen (and what was already saved) stays as it is."""
+    response = render(request, "workshop/phone.html#error", {"message": message}, status=status)
+    response["HX-Retarget"] = "#phone-alert"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _unknown_code_message() -> str:
+    return _("There is no session with that code. Check the code and try again.")
+
+
+def _unknown_code(request: HttpRequest) -> HttpResponse:
+    return _message(request, _unknown_code_message(), 404)
+
+
+@require_http_methods(["GET", "POST"])
+def join_with_code(request: HttpRequest) -> HttpResponse:
+    """`/join`: type the code shown on the projector."""
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session = _find_session(form.cleaned_data["code"])
+        if session is not None:
+            return redirect("join_session", session.code)
+        form.add_error("code", _unknown_code_message())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "workshop/join.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def join_session(request: HttpRequest, code: str) -> HttpResponse:
+    """`/j/<CODE>`: join, or come back to the session as the same participant."""
+    session = _find_session(code)
+    if session is None:
+        return _unknown_code(request)
+    if session.code != code:
+        return redirect("join_session", session.code)
+    participant = _current_participant(request, session)
+    if participant is not None:
+        # A reload, a reopened link or a replayed join: the same participant, never a second one.
+        if request.method == "POST":
+            return redirect("join_session", session.code)
+        return render(request, "workshop/participant.html", {"session": session,
+                      "participant": participant} | broadcast.stage_context(session))
+    if not session.accepts_joins:
+        return _message(request, _("This session no longer accepts new participants: answering "
+                                   "has been closed. Ask the facilitator to follow along on the "
+                                   "projector."), 403)
+
+    form = JoinForm(session.disciplines, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.join(session, form.cleaned_data["name"].strip(),
+                                        form.cleaned_data["discipline"])
+        except services.WorkshopError as error:
+            return _message(request, error.message, error.status)
+        broadcast.state_changed(session)
+        response = redirect("join_session", session.code)
+        response.set_cookie(
+            participant_cookie(session.code), participant.token, max_age=COOKIE_MAX_AGE,
+            httponly=True, samesite="Lax", secure=request.is_secure(),
+        )
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render(request, "workshop/join_session.html", {"session": session, "form": form},
+                  status=status)
+
+
+def _question_context(session: Session, participant: Participant, number: int) -> dict:
+    questions = session.questionnaire.ordered_questions()
+    answers = dict(participant.answers.values_list("question_id", "option_id"))
+    return {
+        "session": session,
+        "participant": participant,
+        "questions": questions,
+        "number": number,
+        "question": questions[number - 1] if 1 <= number <= len(questions) else None,
+        "answers": answers,
+        "answered": len(answers),
+        "total": len(questions),
+    }
+
+
+def _first_open_question(session: Session, participant: Participant) -> int:
+    answered = set(participant.answers.values_list("question_id", flat=True))
+    for number, question in enumerate(session.questionnaire.ordered_questions(), start=1):
+        if question.pk not in answered:
+            return number
+    return 0  # all answered: the summary
+
+
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, code: str, number: int | None = None) -> HttpResponse:
+    """One question per screen. POST saves the answer and answers with the next screen."""
+    session = _find_session(code)
+    if session is None:
+        return _unknown_code(request)
+    participant = _current_participant(request, session)
+    if participant is None:
+        return _phone_error(request, _("Join the session first."), 403)
+    total = len(session.questionnaire.ordered_questions())
+    if number is None:
+        number = _first_open_question(session, participant)
+    if not 0 <= number <= total:
+        return _phone_error(request, _("That question does not exist."), 404)
+
+    saved = None
+    if request.method == "POST":
+        if number == 0:
+            return _phone_error(request, _("That question does not exist."), 404)
+        question_obj = session.questionnaire.ordered_questions()[number - 1]
+        try:
+            option_id = int(request.POST.get("option", ""))
+        except ValueError:
+            return _phone_error(request, _("Choose one of the answers."), 400)
+        try:
+            services.save_answer(participant, question_obj.pk, option_id)
+        except services.WorkshopError as error:
+            return _phone_error(request, error.message, error.status)
+        broadcast.state_changed(session)
+        if services.reveal_if_everyone_finished(session):
+            session.refresh_from_db()
+            broadcast.step_changed(session)
+        saved = number
+        # Move on to the next question; after the last one, to the summary.
+        number = number + 1 if number < total else 0
+
+    ctx = _question_context(session, participant, number) | {"saved": saved}
+    template = "workshop/phone.html#question" if number else "workshop/phone.html#summary"
+    return render(request, template, ctx)
+
+
+@require_GET
+def my_result(request: HttpRequest, code: str) -> HttpResponse:
+    """The participant's own total and phase, shown next to the group's after the reveal."""
+    session = _find_session(code)
+    if session is None:
+        return _unknown_code(request)
+    participant = _current_participant(request, session)
+    if participant is None:
+        return _phone_error(request, _("Join the session first."), 403)
+    if not session.results_visible:
+        return _phone_error(request, _("The results have not been revealed yet."), 409)
+    score = participant_score(participant)
+    phases = {p.slug: p for p in Phase.objects.all()}
+    ctx = {
+        "session": session,
+        "score": score,
+        "max_total": session.questionnaire.instrument().max_total,
+        "phase": phases.get(score.phase),
+        "border_phase": phases.get(score.border_with),
+    }
+    return render(request, "workshop/phone.html#my-result", ctx)

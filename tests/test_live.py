@@ -1,0 +1,233 @@
+"""The live updates over WebSockets, through the real ASGI router, once on the in-memory channel
+layer and once on Redis."""
+
+import asyncio
+import importlib
+import os
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import channel_layers, get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from config.asgi import application
+from tests.builders import answer, join, move
+from workshop import groups
+from workshop.models import Session
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture(params=["memory", "redis"], autouse=True)
+def layer(request, settings):
+    if request.param == "redis":
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            if os.environ.get("REQUIRE_SERVICES"):
+                pytest.fail("REDIS_URL is required for the Redis channel layer tests")
+            pytest.skip("REDIS_URL is not set")
+        settings.CHANNEL_LAYERS = {"default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # A prefix of its own per test: nothing left over from another test arrives here.
+            "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
+        }}
+    else:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield request.param
+    channel_layers.backends.clear()
+
+
+def socket(path: str, cookies: dict[str, str] | None = None, origin: str = "http://testserver"):
+    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+    if cookies:
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def phone_socket(session: Session, phone: Client, **cookies):
+    return socket(f"/ws/p/{session.code}/", {**{k: v.value for k, v in phone.cookies.items()},
+                                             **cookies})
+
+
+def facilitator_socket(session: Session, client: Client, kind: str = "f"):
+    return socket(f"/ws/{kind}/{session.code}/", {"sessionid": client.cookies["sessionid"].value})
+
+
+async def receive_until(communicator, text: str, timeout: float = 3) -> str:
+    """Messages until one contains `text`: later state replaces earlier state."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        message = await communicator.receive_from(timeout=max(0.01, deadline - loop.time()))
+        if text in message:
+            return message
+
+
+async def test_it_refuses_a_phone_socket_without_a_participant(workshop):
+    communicator = socket(f"/ws/p/{workshop.code}/")
+    connected, code = await communicator.connect()
+    assert not connected and code == 4403
+
+
+async def test_it_refuses_a_phone_socket_with_a_token_of_another_session(workshop, museum, phone):
+    from workshop.services import create_session
+
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    other = await sync_to_async(create_session)(museum, "Andere", ["Marketing"])
+    token = phone.cookies[f"dna_p_{workshop.code}"].value
+    communicator = socket(f"/ws/p/{other.code}/", {f"dna_p_{other.code}": token})
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_it_sends_a_phone_the_current_stage_on_connect(workshop, phone):
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    communicator = phone_socket(workshop, phone)
+    connected, _ = await communicator.connect()
+    assert connected
+    message = await communicator.receive_from()
+    assert 'id="stage"' in message and 'hx-swap-oob="true"' in message
+    assert "Je doet mee!" in message
+    await communicator.disconnect()
+
+
+async def test_it_pushes_a_step_change_to_every_phone(workshop, phone, phone2, alice_client):
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    await sync_to_async(join)(phone2, workshop, "Directie")
+    phones = [phone_socket(workshop, phone), phone_socket(workshop, phone2)]
+    for communicator in phones:
+        assert (await communicator.connect())[0]
+        await communicator.receive_from()  # the lobby
+    r = await sync_to_async(alice_client.post)(
+        f"/sessions/{workshop.code}/step/", {"step": "answering"}
+    )
+    assert r.status_code == 302
+    for communicator in phones:
+        message = await communicator.receive_from(timeout=2)
+        assert 'data-step="answering"' in message
+        assert f'hx-get="/j/{workshop.code}/q/"' in message
+        await communicator.disconnect()
+
+
+async def test_it_pushes_the_stage_in_the_phone_language(workshop, phone, alice_client):
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    communicator = phone_socket(workshop, phone, django_language="en")
+    await communicator.connect()
+    assert "You're in!" in await communicator.receive_from()
+    await sync_to_async(move)(workshop, Session.CLOSED)
+    from workshop import broadcast
+
+    await sync_to_async(broadcast.step_changed)(await sync_to_async(Session.objects.get)())
+    assert "This session has ended" in await communicator.receive_from(timeout=2)
+    await communicator.disconnect()
+
+
+async def test_a_reconnecting_phone_gets_the_state_not_a_replay(workshop, phone):
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    await sync_to_async(move)(workshop, Session.ANSWERING, Session.REVEALED, Session.DISCUSSION)
+    communicator = phone_socket(workshop, phone)
+    await communicator.connect()
+    message = await communicator.receive_from()
+    assert 'data-step="discussion"' in message
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+async def test_a_phone_socket_cannot_trigger_anything(workshop, phone):
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    communicator = phone_socket(workshop, phone)
+    await communicator.connect()
+    await communicator.receive_from()
+    await communicator.send_to(text_data='{"step": "revealed", "type": "stage.push"}')
+    assert await communicator.receive_nothing(timeout=0.3)
+    assert (await sync_to_async(Session.objects.get)()).step == Session.LOBBY
+    await communicator.disconnect()
+
+
+async def test_it_refuses_a_console_socket_without_login(workshop):
+    communicator = socket(f"/ws/f/{workshop.code}/")
+    connected, code = await communicator.connect()
+    assert not connected and code == 4403
+
+
+@pytest.mark.parametrize("kind", ["f", "projector"])
+async def test_it_refuses_a_console_socket_of_another_organisation(workshop, bob_client, kind):
+    connected, _ = await facilitator_socket(workshop, bob_client, kind).connect()
+    assert not connected
+
+
+@pytest.mark.parametrize("origin,accepted", [
+    ("http://testserver", True),
+    ("http://evil.example", False),
+])
+async def test_it_checks_the_origin_against_allowed_hosts(
+    workshop, alice_client, settings, origin, accepted
+):
+    # The router reads ALLOWED_HOSTS when it is built, as daphne does at start-up.
+    settings.ALLOWED_HOSTS = ["testserver"]
+    import config.asgi
+
+    strict = importlib.reload(config.asgi).application
+    headers = [(b"origin", origin.encode()),
+               (b"cookie", f"sessionid={alice_client.cookies['sessionid'].value}".encode())]
+    communicator = WebsocketCommunicator(strict, f"/ws/f/{workshop.code}/", headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected is accepted
+    await communicator.disconnect()
+
+
+async def test_the_console_updates_after_a_join_and_an_answer(workshop, alice_client, phone):
+    console = facilitator_socket(workshop, alice_client)
+    assert (await console.connect())[0]
+    assert "Nog niemand doet mee." in await console.receive_from()
+    await sync_to_async(join)(phone, workshop, "Marketing", "Ans")
+    message = await receive_until(console, "Ans")
+    assert 'id="console-live"' in message and "0 van de 1 klaar" in message
+    await sync_to_async(move)(workshop, Session.ANSWERING)
+    for number, option in enumerate([4, 2, 4, 3], start=1):
+        r = await sync_to_async(answer)(phone, workshop, number, option)
+        assert r.status_code == 200
+    await receive_until(console, "1 van de 1 klaar")
+    await console.disconnect()
+
+
+async def test_the_projector_shows_the_count_and_never_names(workshop, alice_client, phone):
+    projector = facilitator_socket(workshop, alice_client, "projector")
+    assert (await projector.connect())[0]
+    await projector.receive_from()
+    await sync_to_async(join)(phone, workshop, "Marketing", "Annemarie")
+    message = await receive_until(projector, "<strong>1</strong> doen mee")
+    assert 'id="projector-live"' in message and "Annemarie" not in message
+    await projector.disconnect()
+
+
+async def test_the_console_coalesces_a_burst_of_changes(workshop, alice_client):
+    console = facilitator_socket(workshop, alice_client)
+    await console.connect()
+    await console.receive_from()
+    layer = get_channel_layer()
+    for _ in range(25):
+        await layer.group_send(groups.facilitators(workshop.code),
+                               {"type": "state.dirty", "urgent": False})
+    assert 'id="console-live"' in await console.receive_from(timeout=2)
+    assert await console.receive_nothing(timeout=0.6)
+    await console.disconnect()
+
+
+async def test_a_step_change_reaches_the_console_at_once(workshop, alice_client):
+    console = facilitator_socket(workshop, alice_client)
+    await console.connect()
+    await console.receive_from()
+    await sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+                                           {"step": "answering"})
+    message = await console.receive_from(timeout=COALESCE_MARGIN)
+    assert 'class="current">Beantwoorden' in message
+    await console.disconnect()
+
+
+# An urgent update is sent without the coalescing delay (0.3 s); this leaves room for a slow CI.
+COALESCE_MARGIN = 0.25

@@ -21,7 +21,7 @@ def test_it_prefills_the_disciplines(alice_client, questionnaire):
 
 def test_it_creates_a_session(alice_client, museum, questionnaire):
     r = alice_client.post("/sessions/new/", {
-        "title": "Teamdag", "organisation": museum.pk,
+        "title": "Teamdag", "organisation": museum.pk, "questionnaire": questionnaire.pk,
         "disciplines": "Marketing\n\n  Directie \nMarketing\nICT", "auto_reveal": "on",
     })
     session = Session.objects.get()
@@ -35,6 +35,7 @@ def test_it_creates_a_session(alice_client, museum, questionnaire):
 def test_it_refuses_a_session_for_another_organisation(alice_client, theatre, questionnaire):
     r = alice_client.post("/sessions/new/", {
         "title": "Overname", "organisation": theatre.pk, "disciplines": "Marketing",
+        "questionnaire": questionnaire.pk,
     })
     assert r.status_code == 400
     assert not Session.objects.exists()

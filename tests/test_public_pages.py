@@ -79,3 +79,9 @@ def test_it_rejects_a_huge_payload_with_a_400(client, questionnaire):
     data = {f"x{i}": "y" for i in range(1000)}
     r = client.post("/quiz/", data)
     assert r.status_code == 400
+
+
+def test_it_stays_dutch_for_a_browser_set_to_english(client, questionnaire):
+    r = client.get("/phases/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert 'lang="nl"' in r.text
+    assert "De vier fasen" in r.text

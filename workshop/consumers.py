@@ -11,8 +11,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation.trans_real import parse_accept_lang_header
 
+from config.middleware import cookie_language
 from workshop import broadcast, groups
 from workshop.models import Participant, Session
 
@@ -27,17 +27,8 @@ def participant_cookie(code: str) -> str:
 
 
 def scope_language(scope) -> str:
-    """The language the page was served in: the language cookie, else the browser's wish."""
-    supported = {code for code, _ in settings.LANGUAGES}
-    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
-    if cookie[:2] in supported:
-        return cookie[:2]
-    headers = dict(scope.get("headers", []))
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
-    for lang, _q in parse_accept_lang_header(accept):
-        if lang[:2] in supported:
-            return lang[:2]
-    return settings.LANGUAGE_CODE
+    """The language the page was served in (see config.middleware)."""
+    return cookie_language(scope.get("cookies", {}))
 
 
 class ParticipantConsumer(AsyncWebsocketConsumer):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import Questionnaire
 from workshop.models import DEFAULT_DISCIPLINES, Note
 
 MAX_DISCIPLINES = 30
@@ -9,6 +10,9 @@ MAX_DISCIPLINES = 30
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     organisation = forms.ChoiceField(label=_("Organisation"))
+    questionnaire = forms.ModelChoiceField(
+        label=_("Questionnaire"), queryset=Questionnaire.objects.all(), empty_label=None
+    )
     disciplines = forms.CharField(
         label=_("Disciplines participants choose from"),
         help_text=_("One per line."),
@@ -24,6 +28,7 @@ class SessionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organisations = {str(o.pk): o for o in organisations}
         self.fields["organisation"].choices = [(pk, o.name) for pk, o in self.organisations.items()]
+        self.fields["questionnaire"].initial = Questionnaire.get_default()
 
     def clean_organisation(self):
         return self.organisations[self.cleaned_data["organisation"]]

@@ -85,7 +85,8 @@ def answer_sets(session: Session) -> dict[int, dict[int, int]]:
     return sets
 
 
-def _bars(counts: list[tuple[str, int]], highlight: int | None = None) -> list[Bar]:
+def _bars(counts: list[tuple[str, int]], highlight_top: bool = False) -> list[Bar]:
+    """Bars scaled to the largest; with `highlight_top`, every most chosen one stands out."""
     total = sum(count for _, count in counts)
     top = max((count for _, count in counts), default=0)
     return [
@@ -94,9 +95,9 @@ def _bars(counts: list[tuple[str, int]], highlight: int | None = None) -> list[B
             count=count,
             percent=100 * count / top if top else 0,
             share=100 * count / total if total else 0,
-            highlight=(i == highlight),
+            highlight=highlight_top and top > 0 and count == top,
         )
-        for i, (label, count) in enumerate(counts)
+        for label, count in counts
     ]
 
 
@@ -114,10 +115,7 @@ def build_results(session: Session) -> SessionResults:
     for number, (question, result) in enumerate(zip(questions, results, strict=True), start=1):
         options = {o.pk: o for o in question.options.all()}
         labels = [(options[key].label, count) for key, count in result.counts]
-        modal_index = [key for key, _ in result.counts].index(result.modal_option) if (
-            result.modal_option is not None
-        ) else None
-        views.append(QuestionView(number, question, result, _bars(labels, modal_index)))
+        views.append(QuestionView(number, question, result, _bars(labels, highlight_top=True)))
     by_key = {view.question.pk: view for view in views}
     least = [by_key[r.key] for r in scoring.least_agreed_first(results)]
 

@@ -71,6 +71,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
             title=form.cleaned_data["title"],
             disciplines=form.cleaned_data["disciplines"],
             auto_reveal=form.cleaned_data["auto_reveal"],
+            questionnaire=form.cleaned_data["questionnaire"],
             created_by=request.user,
         )
         return redirect("console", session.code)

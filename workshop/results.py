@@ -24,6 +24,7 @@ class Bar:
     percent: float  # of the largest bar's scale, for drawing
     share: float  # of all answers, for reading
     highlight: bool = False
+    css_class: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class SessionResults:
     max_total: int
     phase: Phase | None
     border_phase: Phase | None
-    phase_bars: list[tuple[Phase, Bar]]
+    phase_bars: list[Bar]
     questions: list[QuestionView]
     least_agreed: list[QuestionView]
     disciplines: list[DisciplineRow]
@@ -85,7 +86,9 @@ def answer_sets(session: Session) -> dict[int, dict[int, int]]:
     return sets
 
 
-def _bars(counts: list[tuple[str, int]], highlight_top: bool = False) -> list[Bar]:
+def _bars(
+    counts: list[tuple[str, int]], highlight_top: bool = False, css_classes: list[str] | None = None
+) -> list[Bar]:
     """Bars scaled to the largest; with `highlight_top`, every most chosen one stands out."""
     total = sum(count for _, count in counts)
     top = max((count for _, count in counts), default=0)
@@ -96,8 +99,9 @@ def _bars(counts: list[tuple[str, int]], highlight_top: bool = False) -> list[Ba
             percent=100 * count / top if top else 0,
             share=100 * count / total if total else 0,
             highlight=highlight_top and top > 0 and count == top,
+            css_class=css_classes[i] if css_classes else "",
         )
-        for label, count in counts
+        for i, (label, count) in enumerate(counts)
     ]
 
 
@@ -140,12 +144,9 @@ def build_results(session: Session) -> SessionResults:
         for g in comparison.gaps
     ]
     phase_counts = [(phases[slug], count) for slug, count in summary.phase_counts]
-    phase_bars = list(
-        zip(
-            [phase for phase, _ in phase_counts],
-            _bars([(str(phase.name), count) for phase, count in phase_counts]),
-            strict=True,
-        )
+    phase_bars = _bars(
+        [(str(phase.name), count) for phase, count in phase_counts],
+        css_classes=[f"phase-{phase.number}" for phase, _ in phase_counts],
     )
     return SessionResults(
         summary=summary,

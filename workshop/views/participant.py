@@ -2,6 +2,8 @@
 their own result next to the group's after the reveal. No account: a random token in a cookie,
 one per session, brings the same phone back to the same participant."""
 
+from functools import wraps
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -128,34 +130,53 @@ def _first_open_question(session: Session, participant: Participant) -> int:
     return 0  # all answered: the summary
 
 
-@require_http_methods(["GET", "POST"])
-def question(request: HttpRequest, code: str, number: int | None = None) -> HttpResponse:
-    """One question per screen. POST saves the answer and answers with the next screen."""
+def phone_fragment(view):
+    """For the htmx fragments of the phone: a WorkshopError becomes a message in the alert area."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except services.WorkshopError as error:
+            return _phone_error(request, error.message, error.status)
+
+    return wrapper
+
+
+def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
     session = _find_session(code)
     if session is None:
-        return _unknown_code(request)
+        raise services.WorkshopError(_unknown_code_message(), status=404)
     participant = _current_participant(request, session)
     if participant is None:
-        return _phone_error(request, _("Join the session first."), 403)
+        raise services.WorkshopError(_("Join the session first."), status=403)
+    participant.session = session  # with its questionnaire already loaded
+    return participant
+
+
+@require_http_methods(["GET", "POST"])
+@phone_fragment
+def question(request: HttpRequest, code: str, number: int | None = None) -> HttpResponse:
+    """One question per screen. POST saves the answer and answers with the next screen."""
+    participant = _get_participant_for_phone(request, code)
+    session = participant.session
     total = len(session.questionnaire.ordered_questions())
     if number is None:
         number = _first_open_question(session, participant)
+    no_such_question = services.WorkshopError(_("That question does not exist."), status=404)
     if not 0 <= number <= total:
-        return _phone_error(request, _("That question does not exist."), 404)
+        raise no_such_question
 
     saved = None
     if request.method == "POST":
         if number == 0:
-            return _phone_error(request, _("That question does not exist."), 404)
+            raise no_such_question
         question_obj = session.questionnaire.ordered_questions()[number - 1]
         try:
             option_id = int(request.POST.get("option", ""))
         except ValueError:
-            return _phone_error(request, _("Choose one of the answers."), 400)
-        try:
-            services.save_answer(participant, question_obj.pk, option_id)
-        except services.WorkshopError as error:
-            return _phone_error(request, error.message, error.status)
+            raise services.WorkshopError(_("Choose one of the answers."), status=400) from None
+        services.save_answer(participant, question_obj.pk, option_id)
         broadcast.state_changed(session)
         if services.reveal_if_everyone_finished(session):
             session.refresh_from_db()
@@ -170,16 +191,13 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
 
 
 @require_GET
+@phone_fragment
 def my_result(request: HttpRequest, code: str) -> HttpResponse:
     """The participant's own total and phase, shown next to the group's after the reveal."""
-    session = _find_session(code)
-    if session is None:
-        return _unknown_code(request)
-    participant = _current_participant(request, session)
-    if participant is None:
-        return _phone_error(request, _("Join the session first."), 403)
+    participant = _get_participant_for_phone(request, code)
+    session = participant.session
     if not session.results_visible:
-        return _phone_error(request, _("The results have not been revealed yet."), 409)
+        raise services.WorkshopError(_("The results have not been revealed yet."), status=409)
     score = participant_score(participant)
     phases = {p.slug: p for p in Phase.objects.all()}
     ctx = {

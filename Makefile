@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test lint setup messages browser-deps clean
+.PHONY: run test lint setup messages pdf-deps browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -17,24 +17,39 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pdf-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_content
 	$(PY) manage.py demo_facilitator
+	$(PY) manage.py demo_session --if-empty --embedded-only
 	$(PY) manage.py serve_info --port $(PORT)
 	$(PY) -m daphne --bind $(HOST) --port $(PORT) config.asgi:application
 
-# Browser tests drive Debian's Chromium; install it where we may (root with apt), as CI is.
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
-		|| echo "Could not install chromium; browser tests will be skipped outside CI."; \
+# System packages, installed where we may (root with apt, as on CI); elsewhere we say what is
+# missing. PDF reports need Pango (WeasyPrint); the browser tests need Debian's Chromium.
+define apt_install
+	@missing=""; for check in $(1); do \
+		package=$${check%%:*}; test=$${check#*:}; sh -c "$$test" >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+			echo "Installing$$missing"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+				|| echo "Could not install$$missing"; \
+		else echo "Missing system packages:$$missing (install them with your package manager)"; fi; \
 	fi
+endef
+
+pdf-deps:
+	$(call apt_install,libpango-1.0-0:"ldconfig -p | grep -q libpango-1.0" libpangoft2-1.0-0:"ldconfig -p | grep -q libpangoft2-1.0" fonts-dejavu-core:"test -d /usr/share/fonts/truetype/dejavu")
+
+browser-deps:
+	$(call apt_install,chromium:"test -x /usr/bin/chromium")
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) browser-deps lint
+test: $(STAMP) pdf-deps browser-deps lint
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Missing migrations: run manage.py makemigrations" && exit 1)
 	$(VENV)/bin/pytest
 

@@ -194,6 +194,16 @@ def test_a_whole_workshop(server, browser):
     expect(cas.locator("#stage")).to_contain_text("Deze sessie is afgelopen")
     shoot(cas, "phone-closed")
 
+    # The report of the session, with the agreement from the discussion.
+    facilitator.locator(".join-box a", has_text="Verslag").click()
+    expect(facilitator.locator("h1")).to_contain_text("Teamdag digitaal")
+    expect(facilitator.locator(".report")).to_contain_text("Fase van de groep")
+    expect(facilitator.locator(".report")).to_contain_text("Inspiratiesessie met de directie")
+    shoot(facilitator, "report")
+    facilitator.locator("a", has_text="Alle sessies van").click()
+    expect(facilitator.locator("svg.timeline")).to_be_visible()
+    shoot(facilitator, "organisation")
+
 
 def test_it_is_installed_where_ci_needs_it():
     """Keeps the skip above honest: in CI the browser must be there."""

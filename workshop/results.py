@@ -13,6 +13,11 @@ from assessments.models import Question
 from content.models import Phase
 from workshop.models import Answer, Participant, Session
 
+# SVG fills are attributes, not CSS, so that the PDF renderer (which ignores CSS fills) draws
+# them in colour too. The same colours as --accent and --phase-N in app.css.
+ACCENT = "#3b2db8"
+PHASE_COLORS = {1: "#2f80c8", 2: "#d98a1d", 3: "#7a45c4", 4: "#2a9a62"}
+
 # The console lists participants by name; beyond this many it lists the latest and counts the rest.
 PROGRESS_LIST_LIMIT = 100
 
@@ -24,7 +29,7 @@ class Bar:
     percent: float  # of the largest bar's scale, for drawing
     share: float  # of all answers, for reading
     highlight: bool = False
-    css_class: str = ""
+    color: str = ACCENT
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,10 @@ class SessionResults:
     hidden: int
 
     @property
+    def phase_color(self) -> str:
+        return PHASE_COLORS.get(self.phase.number, ACCENT) if self.phase else ACCENT
+
+    @property
     def mean_percent(self) -> float:
         return 100 * (self.summary.mean or 0) / self.max_total if self.max_total else 0
 
@@ -87,7 +96,7 @@ def answer_sets(session: Session) -> dict[int, dict[int, int]]:
 
 
 def _bars(
-    counts: list[tuple[str, int]], highlight_top: bool = False, css_classes: list[str] | None = None
+    counts: list[tuple[str, int]], highlight_top: bool = False, colors: list[str] | None = None
 ) -> list[Bar]:
     """Bars scaled to the largest; with `highlight_top`, every most chosen one stands out."""
     total = sum(count for _, count in counts)
@@ -99,7 +108,7 @@ def _bars(
             percent=100 * count / top if top else 0,
             share=100 * count / total if total else 0,
             highlight=highlight_top and top > 0 and count == top,
-            css_class=css_classes[i] if css_classes else "",
+            color=colors[i] if colors else ACCENT,
         )
         for i, (label, count) in enumerate(counts)
     ]
@@ -146,7 +155,7 @@ def build_results(session: Session) -> SessionResults:
     phase_counts = [(phases[slug], count) for slug, count in summary.phase_counts]
     phase_bars = _bars(
         [(str(phase.name), count) for phase, count in phase_counts],
-        css_classes=[f"phase-{phase.number}" for phase, _ in phase_counts],
+        colors=[PHASE_COLORS.get(phase.number, ACCENT) for phase, _ in phase_counts],
     )
     return SessionResults(
         summary=summary,

@@ -1,12 +1,12 @@
 """The facilitator's side: create a session, run it from the console, show it on a projector.
-Every view loads the session through `_get_session_for_user`, which answers 404 for sessions of
+Every view loads the session through `get_session_for_user`, which answers 404 for sessions of
 other organisations."""
 
 import segno
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,14 +15,7 @@ from workshop import broadcast, services
 from workshop.forms import NoteForm, SessionForm
 from workshop.models import Session
 from workshop.results import build_progress, build_results
-
-
-def _get_session_for_user(request: HttpRequest, code: str) -> Session:
-    return get_object_or_404(
-        Session.objects.select_related("questionnaire", "organisation"),
-        code=code,
-        organisation__members=request.user,
-    )
+from workshop.views.access import get_session_for_user
 
 
 def join_url(request: HttpRequest, session: Session) -> str:
@@ -82,7 +75,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def console(request: HttpRequest, code: str) -> HttpResponse:
-    session = _get_session_for_user(request, code)
+    session = get_session_for_user(request, code)
     ctx = live_context(session)
     ctx.update(
         join_context(request, session),
@@ -95,7 +88,7 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def change_step(request: HttpRequest, code: str) -> HttpResponse:
-    session = _get_session_for_user(request, code)
+    session = get_session_for_user(request, code)
     try:
         session = services.move_to(session, request.POST.get("step", ""))
     except services.WorkshopError as error:
@@ -110,7 +103,7 @@ def change_step(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def add_note(request: HttpRequest, code: str) -> HttpResponse:
-    session = _get_session_for_user(request, code)
+    session = get_session_for_user(request, code)
     form = NoteForm(request.POST)
     status = 400
     if form.is_valid():
@@ -124,7 +117,7 @@ def add_note(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def projector(request: HttpRequest, code: str) -> HttpResponse:
-    session = _get_session_for_user(request, code)
+    session = get_session_for_user(request, code)
     ctx = live_context(session) | join_context(request, session)
     return render(request, "workshop/projector.html", ctx)
 

@@ -10,12 +10,16 @@ from workshop.models import Organisation
 USERNAME = "demo"
 
 
+def on_embedded_default() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
 class Command(BaseCommand):
     help = "On the embedded default (SQLite), create a demo facilitator; print its password once."
 
     @transaction.atomic
     def handle(self, *args, **options):
-        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        if not on_embedded_default():
             # A known account on a shared production database would be a back door.
             self.stdout.write("Not on the embedded default database: no demo facilitator created.")
             return

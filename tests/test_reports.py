@@ -1,0 +1,232 @@
+"""Reports (web, PDF, CSV), the share link, the organisation's history and deleting a session."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from pypdf import PdfReader
+
+from tests.builders import answer_all, join, move
+from workshop.models import Answer, Note, Participant, Session
+from workshop.services import add_note, create_session
+
+
+@pytest.fixture
+def revealed(workshop, phone, phone2):
+    """Two marketing colleagues and one director answered; the results are revealed."""
+    from django.test import Client
+
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Marketing", "Bram")
+    director = Client()
+    join(director, workshop, "Directie", "Cas")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")  # 3 + 2 + 3 + 2 = 10
+    answer_all(phone2, workshop, "3232")  # 2 + 2 + 2 + 1 = 7
+    answer_all(director, workshop, "21")  # 1 + 0: not finished
+    add_note(workshop, "agreement", "Plan van Aanpak schrijven", "Ans")
+    return move(workshop, Session.REVEALED)
+
+
+def test_the_report_shows_everything_a_board_needs(alice_client, revealed):
+    r = alice_client.get(f"/sessions/{revealed.code}/report/")
+    assert r.status_code == 200
+    text = r.text
+    assert revealed.title in text and "Museum Noord" in text and "alice" in text
+    assert "Marketing 2" in text and "Directie 1" in text
+    assert "<strong>8,5</strong>" in text and "Ik doe" in text  # (10 + 7) / 2
+    assert "kozen hetzelfde antwoord" in text
+    assert "Plan van Aanpak schrijven" in text
+    assert "Aanbevolen voor de fase Ik doe" in text
+    assert "Beproefde methodes" in text  # a tool of the phase
+    for name in ["Ans", "Bram", "Cas"]:
+        assert f">{name}<" not in text  # names are not in the report (the note's owner aside)
+
+
+def test_the_report_waits_for_the_reveal(alice_client, workshop, phone):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    r = alice_client.get(f"/sessions/{workshop.code}/report/")
+    assert r.status_code == 200
+    assert "verschijnen hier zodra" in r.text
+    assert "Fase van de groep" not in r.text
+
+
+def test_the_pdf_has_the_report_in_it(alice_client, revealed):
+    r = alice_client.get(f"/sessions/{revealed.code}/report.pdf")
+    assert r.status_code == 200
+    assert r["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    assert 2 <= len(reader.pages) <= 8
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert revealed.title in text
+    assert "Ik doe" in text
+    assert "Welke uitspraak hoor je vaak in jouw organisatie?" in text
+    assert "1 / " in text and "Museum Noord" in text  # page numbers and the header
+
+
+def test_the_csv_has_one_row_per_participant_and_no_names(alice_client, revealed):
+    r = alice_client.get(f"/sessions/{revealed.code}/report.csv")
+    assert r.status_code == 200
+    assert r["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in r["Content-Disposition"]
+    body = r.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0] == ["deelnemer", "discipline", "V1", "V2", "V3", "V4", "totaal", "fase",
+                       "op de grens met"]
+    assert rows[1:] == [
+        ["1", "Marketing", "3", "2", "3", "2", "10", "Ik doe", ""],
+        ["2", "Marketing", "2", "2", "2", "1", "7", "Ik doe", "Ik kan"],
+        ["3", "Directie", "1", "0", "", "", "", "", ""],
+    ]
+    for name in ["Ans", "Bram", "Cas"]:
+        assert name not in body
+
+
+def test_the_csv_numbers_match_the_stored_answers(alice_client, revealed):
+    body = alice_client.get(f"/sessions/{revealed.code}/report.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
+    for row in rows:
+        participant = Participant.objects.get(session=revealed, number=int(row["deelnemer"]))
+        stored = sum(a.option.points for a in Answer.objects.filter(participant=participant))
+        given = sum(int(row[f"V{i}"]) for i in range(1, 5) if row[f"V{i}"])
+        assert given == stored
+
+
+REPORT_URLS = [
+    ("get", "/sessions/{code}/report/"),
+    ("get", "/sessions/{code}/report.pdf"),
+    ("get", "/sessions/{code}/report.csv"),
+    ("post", "/sessions/{code}/share/"),
+    ("get", "/sessions/{code}/delete/"),
+    ("post", "/sessions/{code}/delete/"),
+]
+
+
+@pytest.mark.parametrize("method,path", REPORT_URLS)
+def test_another_organisation_gets_404_on_every_report_url(bob_client, revealed, method, path):
+    r = getattr(bob_client, method)(path.format(code=revealed.code), {"action": "create"}
+                                    if method == "post" else None)
+    assert r.status_code == 404
+    assert Session.objects.filter(pk=revealed.pk, share_token__isnull=True).exists()
+
+
+@pytest.mark.parametrize("method,path", REPORT_URLS)
+def test_anonymous_visitors_are_sent_to_the_login(client, revealed, method, path):
+    r = getattr(client, method)(path.format(code=revealed.code))
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+def test_a_share_link_shows_the_report_until_it_is_revoked(alice_client, client, revealed):
+    alice_client.post(f"/sessions/{revealed.code}/share/", {"action": "create"})
+    token = Session.objects.get().share_token
+    assert token and len(token) >= 40
+    page = alice_client.get(f"/sessions/{revealed.code}/report/")
+    assert f"http://testserver/r/{token}/" in page.text
+
+    r = client.get(f"/r/{token}/")
+    assert r.status_code == 200
+    assert revealed.title in r.text and "Deel een link" not in r.text
+    assert client.get(f"/r/{token}/report.pdf").status_code == 200
+
+    alice_client.post(f"/sessions/{revealed.code}/share/", {"action": "revoke"})
+    assert client.get(f"/r/{token}/").status_code == 404
+    assert client.get(f"/r/{token}/report.pdf").status_code == 404
+
+
+def test_a_guessed_share_token_answers_404(client, revealed):
+    assert client.get("/r/not-a-token/").status_code == 404
+
+
+def test_an_unknown_share_action_is_a_400(alice_client, revealed):
+    r = alice_client.post(f"/sessions/{revealed.code}/share/", {"action": "publish"})
+    assert r.status_code == 400
+
+
+def test_deleting_a_session_leaves_nothing_behind(alice_client, revealed):
+    r = alice_client.get(f"/sessions/{revealed.code}/delete/")
+    assert "kan niet ongedaan worden gemaakt" in r.text
+    assert Session.objects.exists()  # a GET only asks
+    r = alice_client.post(f"/sessions/{revealed.code}/delete/")
+    assert r.status_code == 302 and r["Location"] == "/organisations/museum-noord/"
+    assert not Session.objects.exists()
+    assert not Participant.objects.exists()
+    assert not Answer.objects.exists()
+    assert not Note.objects.exists()
+
+
+def _closed_session(organisation, title: str, days_ago: int, answer_sets: list[tuple[str, str]]):
+    """A closed session with complete answer sets given as (discipline, choices)."""
+    from django.test import Client
+
+    session = create_session(organisation, title, ["Marketing", "Directie", "ICT"])
+    Session.objects.filter(pk=session.pk).update(
+        created_at=timezone.now() - timedelta(days=days_ago))
+    move(session, Session.ANSWERING)
+    for discipline, choices in answer_sets:
+        phone = Client()
+        join(phone, session, discipline)
+        answer_all(phone, session, choices)
+    return move(session, Session.REVEALED, Session.CLOSED)
+
+
+@pytest.fixture
+def history(questionnaire, museum):
+    first = _closed_session(museum, "Nulmeting", 400, [
+        ("Marketing", "2111"), ("Marketing", "2211"), ("Directie", "1111"), ("ICT", "4243"),
+    ])  # totals 1, 3, 0, 10: mean 3.5
+    second = _closed_session(museum, "Een jaar later", 30, [
+        ("Marketing", "3232"), ("Marketing", "4243"), ("Directie", "2222"), ("Directie", "3222"),
+    ])  # totals 7, 10, 5, 6: mean 7
+    return first, second
+
+
+def test_the_organisation_page_lists_sessions_newest_first(alice_client, history):
+    r = alice_client.get("/organisations/museum-noord/")
+    assert r.status_code == 200
+    assert r.text.index("Een jaar later") < r.text.index("Nulmeting")
+    assert "3,5" in r.text and "7,0" in r.text
+    assert '<svg class="timeline"' in r.text
+    assert "Hele groep" in r.text and "Marketing" in r.text
+    assert r.text.count("<polyline") >= 3  # the group, Marketing, and Directie (second session)
+
+
+def test_another_organisation_gets_404_on_the_history(bob_client, history):
+    assert bob_client.get("/organisations/museum-noord/").status_code == 404
+    first, second = history
+    url = f"/organisations/museum-noord/compare/?a={first.code}&b={second.code}"
+    assert bob_client.get(url).status_code == 404
+
+
+def test_it_compares_two_sessions(alice_client, history):
+    first, second = history
+    r = alice_client.get(f"/organisations/museum-noord/compare/?a={second.code}&b={first.code}")
+    assert r.status_code == 200
+    # Earlier first, whatever the order asked for.
+    assert r.text.index("Nulmeting") < r.text.index("Een jaar later")
+    assert "+3,5" in r.text  # the total: 3.5 -> 7.0
+    assert "Ik wil" in r.text and "Ik doe" in r.text
+    # Marketing: (1 + 3) / 2 = 2 -> (7 + 10) / 2 = 8.5.
+    assert "+6,5" in r.text
+
+
+def test_it_refuses_to_compare_sessions_of_another_organisation(alice_client, history, theatre):
+    other = create_session(theatre, "Elders", ["Marketing"])
+    first, _ = history
+    r = alice_client.get(f"/organisations/museum-noord/compare/?a={first.code}&b={other.code}")
+    assert r.status_code == 302
+
+
+def test_the_demo_command_makes_closed_sessions_with_answers(db):
+    call_command("demo_session")
+    sessions = Session.objects.filter(organisation__slug="demo")
+    assert sessions.count() == 4
+    assert all(s.step == Session.CLOSED for s in sessions)
+    assert Answer.objects.filter(participant__session__in=sessions).count() > 4 * 10 * 4
+    call_command("demo_session", "--if-empty")
+    assert Session.objects.filter(organisation__slug="demo").count() == 4

@@ -1,0 +1,98 @@
+"""Geometry for the server-rendered SVG charts. Pure functions: plain numbers in, coordinates out;
+the templates only draw what these return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assessments.scoring import Band
+
+
+@dataclass(frozen=True)
+class BandStripe:
+    phase: str
+    y: float
+    height: float
+    label_y: float
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    points: str  # "x,y x,y ..." for a <polyline>; runs broken by a missing value are split
+    segments: tuple[str, ...]
+    dots: tuple[tuple[float, float, float], ...]  # (x, y, value)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    bands: tuple[BandStripe, ...]
+    x_labels: tuple[tuple[float, str], ...]
+    y_ticks: tuple[tuple[float, int], ...]
+    series: tuple[Series, ...]
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - self.left - self.right
+
+
+def timeline(
+    labels: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    bands: Sequence[Band],
+    max_total: int,
+    width: int = 720,
+    height: int = 300,
+) -> Timeline:
+    """A line per series over the sessions (evenly spaced, oldest left) against the phase bands.
+
+    On the continuous scale a band reaches from its lower end to the next band's lower end;
+    the last band reaches the maximum.
+    """
+    left, right, top, bottom = 40, 16, 12, 40
+    plot_w = width - left - right
+    plot_h = height - top - bottom
+    count = len(labels)
+
+    def x_at(i: int) -> float:
+        return left + (plot_w / 2 if count == 1 else plot_w * i / (count - 1))
+
+    def y_at(value: float) -> float:
+        return top + plot_h * (1 - value / max_total) if max_total else top + plot_h
+
+    stripes = []
+    for i, band in enumerate(bands):
+        upper = bands[i + 1].low if i + 1 < len(bands) else max_total
+        y_top, y_low = y_at(upper), y_at(band.low)
+        stripes.append(BandStripe(band.phase, round(y_top, 1), round(y_low - y_top, 1),
+                                  round((y_top + y_low) / 2, 1)))
+
+    built = []
+    for name, values in series.items():
+        segments: list[list[str]] = [[]]
+        dots = []
+        for i, value in enumerate(values):
+            if value is None:
+                if segments[-1]:
+                    segments.append([])
+                continue
+            x, y = round(x_at(i), 1), round(y_at(value), 1)
+            segments[-1].append(f"{x},{y}")
+            dots.append((x, y, round(value, 1)))
+        parts = tuple(" ".join(seg) for seg in segments if seg)
+        built.append(Series(name, " ".join(parts), parts, tuple(dots)))
+
+    return Timeline(
+        width=width, height=height, left=left, right=right, top=top, bottom=bottom,
+        bands=tuple(stripes),
+        x_labels=tuple((round(x_at(i), 1), label) for i, label in enumerate(labels)),
+        y_ticks=tuple((round(y_at(v), 1), v) for v in range(0, max_total + 1, 2)),
+        series=tuple(built),
+    )

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assessments import scoring
+from content import cache
 from content.localized import Localized
 
 DEFAULT_QUESTIONNAIRE = "digitaal-dna"
@@ -36,6 +37,20 @@ class Questionnaire(models.Model):
         return f"{self.title_nl} (v{self.version})"
 
     @classmethod
+    def cached(cls, pk: int) -> Questionnaire:
+        """The questionnaire with its questions, options and bands loaded, shared by this
+        process's requests: every answer and every score reads it, and it rarely changes."""
+
+        def load() -> Questionnaire:
+            questionnaire = cls.objects.get(pk=pk)
+            questionnaire.ordered_questions()
+            questionnaire.ordered_bands()
+            questionnaire.instrument()
+            return questionnaire
+
+        return cache.get_or_load(("questionnaire", pk), load)
+
+    @classmethod
     def get_default(cls) -> Questionnaire:
         return cls.objects.filter(slug=DEFAULT_QUESTIONNAIRE).order_by("-version").first()
 
@@ -54,6 +69,11 @@ class Questionnaire(models.Model):
 
     def instrument(self) -> scoring.Instrument:
         """The questionnaire as plain data for the pure scoring functions."""
+        if not hasattr(self, "_instrument"):
+            self._instrument = self._build_instrument()
+        return self._instrument
+
+    def _build_instrument(self) -> scoring.Instrument:
         questions = tuple(
             scoring.Question(
                 key=q.pk,

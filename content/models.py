@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from content import cache
 from content.localized import Localized
 
 
@@ -39,6 +40,13 @@ class Phase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name_nl}"
+
+    @classmethod
+    def by_slug(cls) -> dict[str, "Phase"]:
+        """All phases with their items, shared by this process's requests (see content.cache)."""
+        return cache.get_or_load(
+            "phases", lambda: {p.slug: p for p in cls.objects.prefetch_related("items")}
+        )
 
     def items_of(self, kind: str) -> list["PhaseItem"]:
         return [item for item in self.items.all() if item.kind == kind]

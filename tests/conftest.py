@@ -93,3 +93,13 @@ def phone2():
     from django.test import Client
 
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The per-process cache of questionnaires and phases must not outlive a test's database."""
+    from content import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -43,7 +43,12 @@ def step_changed(session: Session) -> None:
 
 def state_changed(session: Session, urgent: bool = False) -> None:
     """Tell consoles and projectors to re-render; `urgent` skips the coalescing delay."""
+    async_to_sync(_send_dirty)(session.code, urgent)
+
+
+async def _send_dirty(code: str, urgent: bool) -> None:
+    # Both sends in one trip to the event loop: this runs after every answer.
     layer = get_channel_layer()
     message = {"type": "state.dirty", "urgent": urgent}
-    async_to_sync(layer.group_send)(groups.facilitators(session.code), message)
-    async_to_sync(layer.group_send)(groups.projectors(session.code), message)
+    await layer.group_send(groups.facilitators(code), message)
+    await layer.group_send(groups.projectors(code), message)

@@ -105,6 +105,11 @@ class Session(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.code})"
 
+    @property
+    def cached_questionnaire(self) -> Questionnaire:
+        """The session's questionnaire from the per-process cache (no queries once warm)."""
+        return Questionnaire.cached(self.questionnaire_id)
+
     def can_move_to(self, step: str) -> bool:
         return step in self.TRANSITIONS.get(self.step, set())
 

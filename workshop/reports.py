@@ -34,11 +34,11 @@ def report_csv(session: Session) -> str:
     Semicolons and a byte order mark: Excel with a Dutch locale splits on ';' and reads the
     BOM as UTF-8; LibreOffice detects both.
     """
-    questionnaire = session.questionnaire
+    questionnaire = session.cached_questionnaire
     instrument = questionnaire.instrument()
     questions = questionnaire.ordered_questions()
     points = {o.pk: o.points for q in questions for o in q.options.all()}
-    phases = {p.slug: str(p.name) for p in Phase.objects.all()}
+    phases = {slug: str(p.name) for slug, p in Phase.by_slug().items()}
     sets = answer_sets(session)
 
     out = io.StringIO()
@@ -104,12 +104,12 @@ def organisation_history(organisation: Organisation) -> History:
     sessions = list(
         organisation.sessions.select_related("questionnaire").order_by("created_at")
     )
-    phases = {p.slug: p for p in Phase.objects.all()}
+    phases = Phase.by_slug()
     rows = []
     discipline_lines: dict[str, list[float | None]] = {}
     means: list[float | None] = []
     for index, session in enumerate(sessions):
-        instrument = session.questionnaire.instrument()
+        instrument = session.cached_questionnaire.instrument()
         sets = answer_sets(session)
         summary = scoring.summarize_group(instrument, sets.values())
         rows.append(HistoryRow(session, session.participants.count(), summary,
@@ -126,7 +126,7 @@ def organisation_history(organisation: Organisation) -> History:
             line[index] = result.total_mean
     chart = None
     if any(mean is not None for mean in means):
-        reference = sessions[-1].questionnaire.instrument()
+        reference = sessions[-1].cached_questionnaire.instrument()
         chart = charts.timeline(
             [s.created_at.strftime("%d-%m-%Y") for s in sessions],
             {_("Whole group"): means, **dict(sorted(discipline_lines.items()))},
@@ -162,16 +162,16 @@ class Comparison:
 def compare_sessions(first: Session, second: Session) -> Comparison:
     """What moved between two sessions, per question (matched by slug) and per discipline."""
     earlier, later = sorted([first, second], key=lambda s: s.created_at)
-    phases = {p.slug: p for p in Phase.objects.all()}
+    phases = Phase.by_slug()
 
     def figures(session: Session):
-        instrument = session.questionnaire.instrument()
+        instrument = session.cached_questionnaire.instrument()
         sets = answer_sets(session)
         summary = scoring.summarize_group(instrument, sets.values())
         results = scoring.question_results(instrument, sets.values())
         by_slug = {
             q.slug: (str(q.text), r.mean_points)
-            for q, r in zip(session.questionnaire.ordered_questions(), results, strict=True)
+            for q, r in zip(session.cached_questionnaire.ordered_questions(), results, strict=True)
         }
         disciplines = dict(session.participants.values_list("id", "discipline"))
         comparison = scoring.compare_disciplines(

@@ -115,11 +115,11 @@ def _bars(
 
 
 def build_results(session: Session) -> SessionResults:
-    questionnaire = session.questionnaire
+    questionnaire = session.cached_questionnaire
     instrument = questionnaire.instrument()
     sets = answer_sets(session)
     disciplines = dict(session.participants.values_list("id", "discipline"))
-    phases = {p.slug: p for p in Phase.objects.prefetch_related("items")}
+    phases = Phase.by_slug()
 
     summary = scoring.summarize_group(instrument, sets.values())
     questions = questionnaire.ordered_questions()
@@ -201,7 +201,7 @@ class Progress:
 
 def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progress:
     """Who joined and how far they are: progress only, never answers."""
-    questions = len(session.questionnaire.ordered_questions())
+    questions = len(session.cached_questionnaire.ordered_questions())
     participants = list(
         session.participants.annotate(answered=Count("answers")).order_by("-number")
     )
@@ -215,6 +215,6 @@ def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progre
 
 
 def participant_score(participant: Participant) -> scoring.ParticipantScore:
-    instrument = participant.session.questionnaire.instrument()
+    instrument = participant.session.cached_questionnaire.instrument()
     answers = dict(participant.answers.values_list("question_id", "option_id"))
     return scoring.score_participant(instrument, answers)

@@ -8,7 +8,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import Option, Questionnaire
+from assessments.models import Questionnaire
 from workshop.models import Answer, Note, Organisation, Participant, Session
 
 
@@ -71,6 +71,11 @@ def join(session: Session, name: str, discipline: str) -> Participant:
 def save_answer(participant: Participant, question_id: int, option_id: int) -> Answer:
     """Save (or change) one answer. Returns it once it is in the database."""
     session = participant.session
+    points = session.cached_questionnaire.instrument().question(question_id).points
+    if option_id not in points:
+        raise WorkshopError(_("That answer is not one of this question's options."), 400)
+    answer = Answer(participant=participant, question_id=question_id, option_id=option_id,
+                    updated_at=timezone.now())
     with transaction.atomic():
         # Read the step inside the transaction: an answer racing the lock is refused.
         step = Session.objects.select_for_update().values_list("step", flat=True).get(
@@ -78,23 +83,16 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> A
         )
         if step != Session.ANSWERING:
             raise WorkshopError(_("Answering is closed; your saved answers still count."))
-        option = Option.objects.filter(
-            pk=option_id,
-            question_id=question_id,
-            question__questionnaire_id=session.questionnaire_id,
-        ).first()
-        if option is None:
-            raise WorkshopError(_("That answer is not one of this question's options."), 400)
-        answer, _created = Answer.objects.update_or_create(
-            participant=participant,
-            question_id=question_id,
-            defaults={"option": option, "updated_at": timezone.now()},
+        # One statement whether the answer is new or changed (INSERT ... ON CONFLICT UPDATE).
+        Answer.objects.bulk_create(
+            [answer], update_conflicts=True, unique_fields=["participant", "question"],
+            update_fields=["option", "updated_at"],
         )
     return answer
 
 
 def everyone_finished(session: Session) -> bool:
-    questions = len(session.questionnaire.ordered_questions())
+    questions = len(session.cached_questionnaire.ordered_questions())
     total = session.participants.count()
     if total == 0:
         return False

@@ -108,7 +108,7 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _question_context(session: Session, participant: Participant, number: int) -> dict:
-    questions = session.questionnaire.ordered_questions()
+    questions = session.cached_questionnaire.ordered_questions()
     answers = dict(participant.answers.values_list("question_id", "option_id"))
     return {
         "session": session,
@@ -124,7 +124,7 @@ def _question_context(session: Session, participant: Participant, number: int) -
 
 def _first_open_question(session: Session, participant: Participant) -> int:
     answered = set(participant.answers.values_list("question_id", flat=True))
-    for number, question in enumerate(session.questionnaire.ordered_questions(), start=1):
+    for number, question in enumerate(session.cached_questionnaire.ordered_questions(), start=1):
         if question.pk not in answered:
             return number
     return 0  # all answered: the summary
@@ -144,14 +144,18 @@ def phone_fragment(view):
 
 
 def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
-    session = _find_session(code)
-    if session is None:
+    """The phone's participant with its session, in one query: this runs on every answer."""
+    code = normalize_code(code)
+    token = request.COOKIES.get(participant_cookie(code), "")
+    participant = (
+        Participant.objects.select_related("session").filter(token=token, session__code=code)
+        .first() if token else None
+    )
+    if participant is not None:
+        return participant
+    if not Session.objects.filter(code=code).exists():
         raise services.WorkshopError(_unknown_code_message(), status=404)
-    participant = _current_participant(request, session)
-    if participant is None:
-        raise services.WorkshopError(_("Join the session first."), status=403)
-    participant.session = session  # with its questionnaire already loaded
-    return participant
+    raise services.WorkshopError(_("Join the session first."), status=403)
 
 
 @require_http_methods(["GET", "POST"])
@@ -160,7 +164,7 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     """One question per screen. POST saves the answer and answers with the next screen."""
     participant = _get_participant_for_phone(request, code)
     session = participant.session
-    total = len(session.questionnaire.ordered_questions())
+    total = len(session.cached_questionnaire.ordered_questions())
     if number is None:
         number = _first_open_question(session, participant)
     no_such_question = services.WorkshopError(_("That question does not exist."), status=404)
@@ -171,7 +175,7 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     if request.method == "POST":
         if number == 0:
             raise no_such_question
-        question_obj = session.questionnaire.ordered_questions()[number - 1]
+        question_obj = session.cached_questionnaire.ordered_questions()[number - 1]
         try:
             option_id = int(request.POST.get("option", ""))
         except ValueError:
@@ -199,11 +203,11 @@ def my_result(request: HttpRequest, code: str) -> HttpResponse:
     if not session.results_visible:
         raise services.WorkshopError(_("The results have not been revealed yet."), status=409)
     score = participant_score(participant)
-    phases = {p.slug: p for p in Phase.objects.all()}
+    phases = Phase.by_slug()
     ctx = {
         "session": session,
         "score": score,
-        "max_total": session.questionnaire.instrument().max_total,
+        "max_total": session.cached_questionnaire.instrument().max_total,
         "phase": phases.get(score.phase),
         "border_phase": phases.get(score.border_with),
     }

@@ -1,0 +1,91 @@
+"""The bare broadcast baseline: a minimal `websockets` server that fans one payload out to N
+clients, to show what this machine can do without Django, Channels or a channel layer.
+
+    python -m bench.baseline serve PORT      (the server, in its own process)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+import websockets
+
+from bench.load import percentiles
+from bench.servers import ROOT, free_port
+
+
+async def serve(port: int) -> None:
+    clients: set = set()
+
+    async def handler(ws):
+        if ws.request.path == "/control":
+            async for message in ws:
+                # "go <size>": send a payload of that size to every client.
+                payload = "x" * int(message.split()[1])
+                websockets.broadcast(clients, payload)
+                await ws.send("sent")
+            return
+        clients.add(ws)
+        try:
+            await ws.wait_closed()
+        finally:
+            clients.discard(ws)
+
+    async with websockets.serve(handler, "127.0.0.1", port, compression=None, max_size=2**23,
+                                ping_interval=None):
+        await asyncio.Future()
+
+
+async def measure(clients: int, payload_bytes: int, rounds: int = 3) -> dict:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "bench.baseline", "serve", str(port)],
+                              cwd=ROOT)
+    try:
+        uri = f"ws://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                async with websockets.connect(uri + "/control"):
+                    break
+            except OSError:
+                await asyncio.sleep(0.1)
+        sockets = []
+        gate = asyncio.Semaphore(200)
+
+        async def connect():
+            async with gate:
+                sockets.append(await websockets.connect(
+                    uri + "/client", compression=None, ping_interval=None, max_size=2**23,
+                    open_timeout=60))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(connect() for _ in range(clients)))
+        connect_seconds = time.perf_counter() - started
+        await asyncio.sleep(0.5)  # let the server register the last ones
+        latencies: list[float] = []
+        async with websockets.connect(uri + "/control") as control:
+            for _ in range(rounds):
+                sent = time.perf_counter()
+                await control.send(f"go {payload_bytes}")
+
+                async def receive(ws):
+                    await ws.recv()
+                    return time.perf_counter() - sent
+
+                latencies += await asyncio.gather(*(receive(ws) for ws in sockets))
+                await control.recv()
+        for ws in sockets:
+            await ws.close()
+        return {"clients": clients, "payload_bytes": payload_bytes, "rounds": rounds,
+                "connect_seconds": round(connect_seconds, 2),
+                "broadcast_to_clients": percentiles(latencies)}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        asyncio.run(serve(int(sys.argv[2])))

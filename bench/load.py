@@ -1,0 +1,384 @@
+"""An asyncio load generator that plays N phones, one facilitator console and one projector
+against running servers, exactly as the pages do: open /j/<CODE>, join, open the participant
+WebSocket, answer every question over HTTP within a window, listen for the pushes, and fetch
+the own result after the reveal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import psutil
+import websockets
+
+FINISHED = re.compile(r"(\d+) van de (\d+) klaar")  # the console, in Dutch (the default)
+JOINED = re.compile(r"<strong>(\d+)</strong> doen mee")  # the projector
+OPTION = re.compile(r'name="option" value="(\d+)"')
+DISCIPLINE = re.compile(r'name="discipline" value="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+QUESTIONS = 4
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    return {"n": len(values), "p50_ms": round(1000 * at(0.5), 1),
+            "p95_ms": round(1000 * at(0.95), 1), "p99_ms": round(1000 * at(0.99), 1),
+            "max_ms": round(1000 * ordered[-1], 1)}
+
+
+class Browser:
+    """One phone's (or the facilitator's) cookies over a shared HTTP connection pool."""
+
+    def __init__(self, http: httpx.AsyncClient, base: str):
+        self.http = http
+        self.base = base
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    async def request(self, method: str, path: str, data: dict | None = None,
+                      htmx: bool = False) -> httpx.Response:
+        headers = {"Cookie": self.cookie_header}
+        if htmx:
+            headers["HX-Request"] = "true"
+            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
+        response = await self.http.request(method, self.base + path, data=data, headers=headers)
+        for raw in response.headers.get_list("set-cookie"):
+            name, _, rest = raw.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in raw or 'expires=Thu, 01 Jan 1970' in raw:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    async def websocket(self, path: str):
+        ws_base = self.base.replace("http://", "ws://")
+        return await websockets.connect(
+            ws_base + path, additional_headers=[("Cookie", self.cookie_header)],
+            origin=self.base, compression=None, open_timeout=60, ping_interval=None,
+            max_size=2**23, close_timeout=2,
+        )
+
+
+@dataclass
+class Phone:
+    index: int
+    browser: Browser
+    code: str
+    rng: random.Random
+    connected_at: float | None = None
+    answering_at: float | None = None
+    revealed_at: float | None = None
+    own_result_at: float | None = None
+    finished_at: float | None = None
+    acked: set[int] = field(default_factory=set)
+    answer_latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    disconnects: int = 0
+    answering: asyncio.Event = field(default_factory=asyncio.Event)
+    revealed: asyncio.Event = field(default_factory=asyncio.Event)
+    ws: object = None
+
+    async def join(self) -> None:
+        page = await self.browser.request("GET", f"/j/{self.code}/")
+        disciplines = DISCIPLINE.findall(page.text)
+        token = CSRF_INPUT.search(page.text).group(1)
+        response = await self.browser.request("POST", f"/j/{self.code}/", {
+            "csrfmiddlewaretoken": token, "name": f"Telefoon {self.index}",
+            "discipline": self.rng.choice(disciplines),
+        })
+        if response.status_code != 302:
+            raise RuntimeError(f"join answered {response.status_code}")
+        await self.browser.request("GET", f"/j/{self.code}/")  # the redirect, as a browser
+        self.ws = await self.browser.websocket(f"/ws/p/{self.code}/")
+        await asyncio.wait_for(self.ws.recv(), timeout=60)  # the current stage
+        self.connected_at = now()
+
+    async def listen(self) -> None:
+        try:
+            async for message in self.ws:
+                if 'data-step="answering"' in message and self.answering_at is None:
+                    self.answering_at = now()
+                    self.answering.set()
+                elif 'data-step="revealed"' in message and self.revealed_at is None:
+                    self.revealed_at = now()
+                    self.revealed.set()
+        except websockets.ConnectionClosedError:
+            self.disconnects += 1
+
+    async def answer_all(self, window: float) -> None:
+        """Every question, with random think times spread over the window."""
+        pauses = sorted(self.rng.uniform(0, window) for _ in range(QUESTIONS))
+        start = now()
+        screen = (await self.browser.request("GET", f"/j/{self.code}/q/", htmx=True)).text
+        for number in range(1, QUESTIONS + 1):
+            await asyncio.sleep(max(0.0, start + pauses[number - 1] - now()))
+            options = OPTION.findall(screen)
+            if not options:
+                self.errors.append(f"no options on screen for question {number}")
+                return
+            sent = now()
+            response = await self.browser.request(
+                "POST", f"/j/{self.code}/q/{number}/", {"option": self.rng.choice(options)},
+                htmx=True,
+            )
+            if response.status_code == 200:
+                self.answer_latencies.append(now() - sent)
+                self.acked.add(number)
+                screen = response.text
+            else:
+                self.errors.append(f"answer {number}: HTTP {response.status_code}")
+        self.finished_at = now()
+
+    async def fetch_own_result(self) -> None:
+        response = await self.browser.request("GET", f"/j/{self.code}/me/", htmx=True)
+        if response.status_code == 200 and "Jouw antwoord" in response.text:
+            self.own_result_at = now()
+        else:
+            self.errors.append(f"own result: HTTP {response.status_code}")
+
+
+@dataclass
+class Screen:
+    """The facilitator's console or the projector: every pushed state, timed."""
+
+    ws: object
+    pattern: re.Pattern
+    states: list[tuple[float, int]] = field(default_factory=list)
+    messages: int = 0
+
+    async def listen(self) -> None:
+        try:
+            async for message in self.ws:
+                self.messages += 1
+                match = self.pattern.search(message)
+                if match:
+                    self.states.append((now(), int(match.group(1))))
+        except websockets.ConnectionClosed:
+            pass
+
+    def last(self) -> int:
+        return self.states[-1][1] if self.states else 0
+
+    async def wait_for(self, value: int, timeout: float) -> bool:
+        deadline = now() + timeout
+        while now() < deadline:
+            if self.last() >= value:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+
+class ServerSampler:
+    """CPU seconds and resident memory of the server processes, read at the phases of a run."""
+
+    def __init__(self, pids: list[int]):
+        self.processes = [psutil.Process(pid) for pid in pids]
+
+    def sample(self) -> dict:
+        cpu = sum(p.cpu_times().user + p.cpu_times().system for p in self.processes)
+        rss = sum(p.memory_info().rss for p in self.processes)
+        return {"cpu_s": cpu, "rss_mb": rss / 2**20, "t": now()}
+
+
+async def facilitator_login(http: httpx.AsyncClient, base: str, username: str,
+                            password: str) -> Browser:
+    browser = Browser(http, base)
+    page = await browser.request("GET", "/login/")
+    token = CSRF_INPUT.search(page.text).group(1)
+    response = await browser.request("POST", "/login/", {
+        "csrfmiddlewaretoken": token, "username": username, "password": password,
+    })
+    if response.status_code != 302 or "sessionid" not in browser.cookies:
+        raise RuntimeError(f"facilitator login failed: HTTP {response.status_code}")
+    return browser
+
+
+async def change_step(facilitator: Browser, code: str, step: str) -> float:
+    sent = now()
+    response = await facilitator.request("POST", f"/sessions/{code}/step/", {"step": step},
+                                         htmx=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"step {step}: HTTP {response.status_code}")
+    return sent
+
+
+async def run_load(bases: list[str], code: str, phones: int, window: float = 10.0,
+                   credentials: tuple[str, str] = ("bench-facilitator", "bench-password-123"),
+                   pids: list[int] | None = None, seed: int = 1,
+                   join_concurrency: int = 200) -> dict:
+    """Play a whole session and return the measurements."""
+    rng = random.Random(seed)
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    sampler = ServerSampler(pids) if pids else None
+    samples: dict[str, dict] = {}
+
+    def sample(name: str) -> None:
+        if sampler:
+            samples[name] = sampler.sample()
+
+    async with httpx.AsyncClient(limits=limits, timeout=120, follow_redirects=False,
+                                 cookies=None) as http:
+        http.cookies.jar.set_policy(_NoCookies())
+        facilitator = await facilitator_login(http, bases[0], *credentials)
+        console = Screen(await facilitator.websocket(f"/ws/f/{code}/"), FINISHED)
+        projector = Screen(await facilitator.websocket(f"/ws/projector/{code}/"), JOINED)
+        screen_tasks = [asyncio.create_task(console.listen()),
+                        asyncio.create_task(projector.listen())]
+        sample("baseline")
+
+        # Join: every phone opens the link, joins, and opens its WebSocket.
+        crowd = [Phone(i, Browser(http, bases[i % len(bases)]), code, random.Random(rng.random()))
+                 for i in range(phones)]
+        gate = asyncio.Semaphore(join_concurrency)
+        join_failures: list[str] = []
+
+        async def join(phone: Phone) -> None:
+            async with gate:
+                try:
+                    await phone.join()
+                except Exception as exc:  # counted and reported, the run goes on
+                    join_failures.append(f"{type(exc).__name__}: {exc}"[:200])
+
+        join_start = now()
+        await asyncio.gather(*(join(phone) for phone in crowd))
+        join_seconds = now() - join_start
+        connected = [phone for phone in crowd if phone.connected_at is not None]
+        listeners = [asyncio.create_task(phone.listen()) for phone in connected]
+        projector_saw_all = await projector.wait_for(len(connected), timeout=10)
+        sample("connected")
+
+        # Answering: the step reaches every phone, which then answers within the window.
+        answering_sent = await change_step(facilitator, code, "answering")
+        await asyncio.wait([asyncio.create_task(p.answering.wait()) for p in connected],
+                           timeout=30)
+        answer_start = now()
+
+        async def answer(phone: Phone) -> None:
+            if phone.answering_at is None:
+                return
+            try:
+                await phone.answer_all(window)
+            except Exception as exc:
+                phone.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+        await asyncio.gather(*(answer(phone) for phone in connected))
+        answer_seconds = now() - answer_start
+        finished_phones = [p for p in connected if len(p.acked) == QUESTIONS]
+        console_complete = await console.wait_for(len(finished_phones), timeout=15)
+        sample("answered")
+
+        # The reveal: the push reaches every phone, which then fetches its own result.
+        reveal_sent = await change_step(facilitator, code, "revealed")
+        await asyncio.wait([asyncio.create_task(p.revealed.wait()) for p in connected],
+                           timeout=30)
+        sample("revealed")
+        await asyncio.gather(*(p.fetch_own_result() for p in connected if p.revealed_at))
+
+        for phone in connected:
+            await phone.ws.close()
+        await console.ws.close()
+        await projector.ws.close()
+        for task in listeners + screen_tasks:
+            task.cancel()
+
+    # Answer -> console: each phone's last answer, until the console shows that many finished.
+    finish_times = sorted(p.finished_at for p in finished_phones)
+    console_latencies = []
+    for rank, finished in enumerate(finish_times, start=1):
+        shown = next((t for t, value in console.states if value >= rank), None)
+        if shown is not None:
+            console_latencies.append(max(0.0, shown - finished))
+
+    reveal_latencies = [p.revealed_at - reveal_sent for p in connected if p.revealed_at]
+    result = {
+        "phones": phones,
+        "processes": len(bases),
+        "window_s": window,
+        "join": {
+            "connected": len(connected),
+            "failures": len(join_failures),
+            "failure_samples": join_failures[:5],
+            "seconds": round(join_seconds, 2),
+            "per_second": round(len(connected) / join_seconds, 1) if join_seconds else None,
+            "projector_saw_all": projector_saw_all,
+        },
+        "answering_push": percentiles(
+            [p.answering_at - answering_sent for p in connected if p.answering_at]),
+        "answers": {
+            "acked": sum(len(p.acked) for p in connected),
+            "phones_finished": len(finished_phones),
+            "seconds": round(answer_seconds, 2),
+            "post_latency": percentiles([x for p in connected for x in p.answer_latencies]),
+        },
+        "answer_to_console": percentiles(console_latencies),
+        "console": {
+            "final_finished": console.last(),
+            "complete": console_complete,
+            "messages": console.messages,
+        },
+        "reveal_to_phones": percentiles(reveal_latencies)
+        | {"missing": len(connected) - len(reveal_latencies)},
+        "own_result": percentiles(
+            [p.own_result_at - p.revealed_at for p in connected if p.own_result_at]),
+        "errors": sum(len(p.errors) for p in connected) + len(join_failures),
+        "error_samples": [e for p in connected for e in p.errors][:5],
+        "disconnects": sum(p.disconnects for p in connected),
+    }
+    if sampler:
+        result["server"] = server_figures(samples, len(connected), result["answers"]["acked"])
+    return result
+
+
+def server_figures(samples: dict[str, dict], phones: int, answers: int) -> dict:
+    base, connected = samples["baseline"], samples["connected"]
+    answered, revealed = samples["answered"], samples["revealed"]
+    return {
+        "rss_baseline_mb": round(base["rss_mb"], 1),
+        "rss_connected_mb": round(connected["rss_mb"], 1),
+        "kb_per_phone": round(1024 * (connected["rss_mb"] - base["rss_mb"]) / phones, 1)
+        if phones else None,
+        "cpu_s_join": round(connected["cpu_s"] - base["cpu_s"], 2),
+        "cpu_s_answering": round(answered["cpu_s"] - connected["cpu_s"], 2),
+        "cpu_ms_per_answer": round(1000 * (answered["cpu_s"] - connected["cpu_s"]) / answers, 2)
+        if answers else None,
+        "cpu_s_reveal": round(revealed["cpu_s"] - answered["cpu_s"], 2),
+    }
+
+
+class _NoCookies:
+    """A cookie policy that stores nothing: each phone keeps its own cookies (see Browser)."""
+
+    netscape = True
+    rfc2965 = False
+    hide_cookie2 = False
+
+    def set_ok(self, cookie, request):
+        return False
+
+    def return_ok(self, cookie, request):
+        return False
+
+    def domain_return_ok(self, domain, request):
+        return False
+
+    def path_return_ok(self, path, request):
+        return False

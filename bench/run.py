@@ -1,0 +1,164 @@
+"""Run one load scenario against real daphne processes and record the figures.
+
+    .venv/bin/python -m bench.run --scenario memory --phones 2000
+    .venv/bin/python -m bench.run --scenario redis --phones 2000
+    .venv/bin/python -m bench.run --scenario redis-2 --phones 5000
+    .venv/bin/python -m bench.run --scenario redis-3 --phones 5000
+
+Writes bench/out/<time>-<scenario>-<phones>.json and .md. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from bench import baseline
+from bench.load import run_load
+from bench.servers import FACILITATOR, Cluster, count_answers, prepare, server_env
+
+OUT = Path(__file__).parent / "out"
+SCENARIOS = {
+    # name: (processes, channel layer, database)
+    "memory": (1, None, "sqlite"),
+    "redis": (1, "redis", "sqlite"),
+    "redis-2": (2, "redis", "postgres"),
+    "redis-3": (3, "redis", "postgres"),
+}
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+BENCH_DATABASE = "dna_bench"
+
+
+def fresh_postgres() -> str:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
+
+
+def fresh_redis() -> str:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+def scenario_env(name: str, tmp: str) -> dict:
+    processes, layer, database = SCENARIOS[name]
+    database_url = fresh_postgres() if database == "postgres" else f"sqlite:///{tmp}/bench.sqlite3"
+    return server_env(database_url, fresh_redis() if layer else None)
+
+
+def run_scenario(name: str, phones: int, window: float, seed: int = 1) -> dict:
+    processes = SCENARIOS[name][0]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = scenario_env(name, tmp)
+        code = prepare(env)
+        with Cluster(env, processes=processes) as cluster:
+            started = time.time()
+            result = asyncio.run(run_load(cluster.bases, code, phones, window,
+                                          credentials=FACILITATOR, pids=cluster.pids, seed=seed))
+            result["wall_seconds"] = round(time.time() - started, 1)
+        stored = count_answers(env, code)
+    result["database"] = stored
+    result["lost_answers"] = max(0, result["answers"]["acked"] - stored["answers"])
+    result["scenario"] = name
+    return result
+
+
+def machine() -> str:
+    return (f"{platform.machine()}, {os.cpu_count()} cores, "
+            f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
+            f"Python {platform.python_version()}")
+
+
+def markdown(result: dict, base: dict | None) -> str:
+    r = result
+    rows = [
+        ("phones connected / asked", f"{r['join']['connected']} / {r['phones']}"),
+        ("processes", r["processes"]),
+        ("connect time (s), rate (/s)", f"{r['join']['seconds']}, {r['join']['per_second']}"),
+        ("join failures", r["join"]["failures"]),
+        ("answers acked / stored / lost",
+         f"{r['answers']['acked']} / {r['database']['answers']} / {r['lost_answers']}"),
+        ("answer POST p50 / p95 / p99 (ms)", _ppp(r["answers"]["post_latency"])),
+        ("answer -> console p50 / p95 / p99 (ms)", _ppp(r["answer_to_console"])),
+        ("console final count / messages",
+         f"{r['console']['final_finished']} / {r['console']['messages']}"),
+        ("start answering -> phones p50 / p95 / p99 / max (ms)",
+         _ppp(r["answering_push"], True)),
+        ("reveal -> phones p50 / p95 / p99 / max (ms)", _ppp(r["reveal_to_phones"], True)),
+        ("phones missing the reveal", r["reveal_to_phones"]["missing"]),
+        ("own result after reveal p50 / p95 (ms)",
+         f"{r['own_result'].get('p50_ms')} / {r['own_result'].get('p95_ms')}"),
+        ("errors / disconnects", f"{r['errors']} / {r['disconnects']}"),
+    ]
+    if "server" in r:
+        s = r["server"]
+        rows += [
+            ("server memory per phone (KiB)", s["kb_per_phone"]),
+            ("server RSS baseline -> connected (MiB)",
+             f"{s['rss_baseline_mb']} -> {s['rss_connected_mb']}"),
+            ("server CPU per answer (ms)", s["cpu_ms_per_answer"]),
+            ("server CPU: join / answering / reveal (s)",
+             f"{s['cpu_s_join']} / {s['cpu_s_answering']} / {s['cpu_s_reveal']}"),
+        ]
+    if base:
+        rows.append(("bare websockets broadcast p50 / p95 / p99 / max (ms)",
+                     _ppp(base["broadcast_to_clients"], True)))
+        ours, bare = r["reveal_to_phones"].get("p95_ms"), base["broadcast_to_clients"]["p95_ms"]
+        if ours and bare:
+            rows.append(("reveal p95 as a multiple of the bare broadcast p95",
+                         round(ours / bare, 1)))
+    lines = [f"### {r['scenario']}, {r['phones']} phones", "", "| measure | value |",
+             "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _ppp(p: dict, with_max: bool = False) -> str:
+    if not p.get("n"):
+        return "-"
+    values = [p["p50_ms"], p["p95_ms"], p["p99_ms"]] + ([p["max_ms"]] if with_max else [])
+    return " / ".join(str(v) for v in values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="memory")
+    parser.add_argument("--phones", type=int, default=100)
+    parser.add_argument("--window", type=float, default=10.0,
+                        help="seconds within which each phone answers every question")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the bare websockets broadcast baseline")
+    args = parser.parse_args()
+
+    result = run_scenario(args.scenario, args.phones, args.window)
+    base = None
+    if not args.no_baseline:
+        base = asyncio.run(baseline.measure(args.phones, payload_bytes=4096))
+        result["baseline"] = base
+    result["machine"] = machine()
+    result["command"] = (f"python -m bench.run --scenario {args.scenario} "
+                         f"--phones {args.phones} --window {args.window}")
+    OUT.mkdir(exist_ok=True)
+    stem = OUT / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.scenario}-{args.phones}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
+    table = markdown(result, base)
+    stem.with_suffix(".md").write_text(table)
+    print(table)
+    print(f"Written: {stem}.json and .md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Start and stop real daphne processes for the benchmark and the end-to-end tests.
+
+Each process runs config.asgi:application exactly as in production; set-up (migrations,
+content, a facilitator and a session) goes through manage.py in the same environment.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FACILITATOR = ("bench-facilitator", "bench-password-123")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(database_url: str, redis_url: str | None = None, debug: bool = False) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1" if debug else "0",
+           "SECRET_KEY": "bench-" + "k" * 50, "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "ERROR"}
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def prepare(env: dict, disciplines: list[str] | None = None, auto_reveal: bool = False) -> str:
+    """Migrate, load the content, create the facilitator and a session; returns its code."""
+    manage(env, "migrate", "-v0")
+    manage(env, "load_content")
+    if env.get("DEBUG") == "0":
+        manage(env, "collectstatic", "--noinput", "-v0")
+    username, password = FACILITATOR
+    script = (
+        "from django.contrib.auth.models import User\n"
+        "from workshop.models import Organisation\n"
+        "from workshop.services import create_session\n"
+        f"user = User.objects.filter(username={username!r}).first() or "
+        f"User.objects.create_user({username!r}, password={password!r})\n"
+        "org, _ = Organisation.objects.get_or_create(slug='bench', defaults={'name': 'Bench'})\n"
+        "org.members.add(user)\n"
+        f"session = create_session(org, 'Benchmark', {disciplines or ['Marketing', 'Directie', 'ICT']!r}, "
+        f"created_by=user, auto_reveal={auto_reveal!r})\n"
+        "print(session.code)\n"
+    )
+    return manage(env, "shell", "-c", script).strip().splitlines()[-1]
+
+
+def count_answers(env: dict, code: str) -> dict:
+    script = (
+        "from workshop.models import Answer, Participant\n"
+        f"print(Participant.objects.filter(session__code={code!r}).count(), "
+        f"Answer.objects.filter(participant__session__code={code!r}).count())\n"
+    )
+    participants, answers = manage(env, "shell", "-c", script).strip().splitlines()[-1].split()
+    return {"participants": int(participants), "answers": int(answers)}
+
+
+@dataclass
+class Cluster:
+    """One or more daphne processes on their own ports, sharing a database and channel layer."""
+
+    env: dict
+    processes: int = 1
+    ports: list[int] = field(default_factory=list)
+    popen: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def bases(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.popen]
+
+    def __enter__(self) -> Cluster:
+        for _ in range(self.processes):
+            port = free_port()
+            self.ports.append(port)
+            self.popen.append(subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                 "config.asgi:application"],
+                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            ))
+        for base, process in zip(self.bases, self.popen, strict=True):
+            wait_until_healthy(base, process)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.popen:
+            process.terminate()
+        for process in self.popen:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("daphne exited: " + process.stderr.read().decode()[-3000:])
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"daphne on {base} did not become healthy in {seconds} s")

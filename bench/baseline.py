@@ -70,7 +70,7 @@ async def measure(clients: int, payload_bytes: int, rounds: int = 3) -> dict:
                 sent = time.perf_counter()
                 await control.send(f"go {payload_bytes}")
 
-                async def receive(ws):
+                async def receive(ws, sent: float = sent):
                     await ws.recv()
                     return time.perf_counter() - sent
 

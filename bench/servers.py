@@ -50,6 +50,7 @@ def prepare(env: dict, disciplines: list[str] | None = None, auto_reveal: bool =
     if env.get("DEBUG") == "0":
         manage(env, "collectstatic", "--noinput", "-v0")
     username, password = FACILITATOR
+    disciplines = disciplines or ["Marketing", "Directie", "ICT"]
     script = (
         "from django.contrib.auth.models import User\n"
         "from workshop.models import Organisation\n"
@@ -58,7 +59,7 @@ def prepare(env: dict, disciplines: list[str] | None = None, auto_reveal: bool =
         f"User.objects.create_user({username!r}, password={password!r})\n"
         "org, _ = Organisation.objects.get_or_create(slug='bench', defaults={'name': 'Bench'})\n"
         "org.members.add(user)\n"
-        f"session = create_session(org, 'Benchmark', {disciplines or ['Marketing', 'Directie', 'ICT']!r}, "
+        f"session = create_session(org, 'Benchmark', {disciplines!r}, "
         f"created_by=user, auto_reveal={auto_reveal!r})\n"
         "print(session.code)\n"
     )

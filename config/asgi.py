@@ -2,11 +2,31 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# Django must be set up before the consumers (and the models they import) are loaded.
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class SharedThreadASGIHandler(ASGIHandler):
+    """Django's ASGI handler, running every request's sync code in one shared thread.
+
+    Django gives each request a thread of its own (asgiref's ThreadSensitiveContext), and with
+    it a database connection of its own, opened and closed per request. Under a workshop's burst
+    of small requests that cost more than the requests' work. In the shared thread, which the
+    consumers' database calls use too, one persistent connection (CONN_MAX_AGE) serves them
+    all. The GIL and SQLite's single writer serialised this work anyway; slow work that does not
+    touch the database (the PDF layout) is sent to other threads explicitly.
+    """
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
+
+django_asgi_app = SharedThreadASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

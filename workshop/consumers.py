@@ -81,6 +81,7 @@ class LiveStateConsumer(AsyncWebsocketConsumer):
 
     template = ""
     group_name = staticmethod(groups.facilitators)
+    names = True
 
     async def connect(self):
         self.code = self.scope["url_route"]["kwargs"]["code"]
@@ -136,7 +137,7 @@ class LiveStateConsumer(AsyncWebsocketConsumer):
             code=self.code
         )
         with translation.override(self.language):
-            return render_to_string(self.template, live_context(session))
+            return render_to_string(self.template, live_context(session, names=self.names))
 
 
 class FacilitatorConsumer(LiveStateConsumer):
@@ -147,3 +148,4 @@ class FacilitatorConsumer(LiveStateConsumer):
 class ProjectorConsumer(LiveStateConsumer):
     template = "workshop/projector.html#live"
     group_name = staticmethod(groups.projectors)
+    names = False

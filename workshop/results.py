@@ -200,18 +200,26 @@ class Progress:
 
 
 def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progress:
-    """Who joined and how far they are: progress only, never answers."""
+    """Who joined and how far they are: progress only, never answers.
+
+    Counted in the database: the console re-renders this a few times a second while thousands
+    of phones answer. Only the latest `limit` participants are listed by name (none with 0).
+    """
     questions = len(session.cached_questionnaire.ordered_questions())
-    participants = list(
-        session.participants.annotate(answered=Count("answers")).order_by("-number")
+    progress = session.participants.annotate(answered=Count("answers"))
+    counts = dict(
+        session.participants.values_list("discipline").annotate(n=Count("id")).order_by()
     )
-    rows = [ProgressRow(p, p.answered, questions) for p in participants[:limit]]
-    finished = sum(1 for p in participants if p.answered >= questions)
-    counts: dict[str, int] = defaultdict(int)
-    for p in participants:
-        counts[p.discipline] += 1
-    by_discipline = [(d, counts[d]) for d in session.disciplines if counts.get(d)]
-    return Progress(len(participants), finished, questions, rows, by_discipline)
+    rows = [
+        ProgressRow(p, p.answered, questions) for p in progress.order_by("-number")[:limit]
+    ] if limit else []
+    return Progress(
+        joined=sum(counts.values()),
+        finished=progress.filter(answered__gte=questions).count(),
+        questions=questions,
+        rows=rows,
+        by_discipline=[(d, counts[d]) for d in session.disciplines if counts.get(d)],
+    )
 
 
 def participant_score(participant: Participant) -> scoring.ParticipantScore:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from workshop import broadcast, services
 from workshop.forms import NoteForm, SessionForm
 from workshop.models import Session
-from workshop.results import build_progress, build_results
+from workshop.results import PROGRESS_LIST_LIMIT, build_progress, build_results
 from workshop.views.access import get_session_for_user
 
 
@@ -29,12 +29,15 @@ def join_context(request: HttpRequest, session: Session) -> dict:
     return {"join_url": url, "qr_svg": mark_safe(qr)}  # noqa: S308
 
 
-def live_context(session: Session) -> dict:
-    """Everything the live part of the console and the projector show; also used by consumers."""
+def live_context(session: Session, names: bool = True) -> dict:
+    """Everything the live part of the console and the projector show; also used by consumers.
+
+    The projector never shows names, so it asks for the counts alone (`names=False`).
+    """
     results = build_results(session) if session.results_visible else None
     return {
         "session": session,
-        "progress": build_progress(session),
+        "progress": build_progress(session, limit=PROGRESS_LIST_LIMIT if names else 0),
         "results": results,
         # The discussion is about the group's phase, which needs at least one complete answer set.
         "discussion": session.step in (Session.DISCUSSION, Session.CLOSED)
@@ -118,7 +121,7 @@ def add_note(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def projector(request: HttpRequest, code: str) -> HttpResponse:
     session = get_session_for_user(request, code)
-    ctx = live_context(session) | join_context(request, session)
+    ctx = live_context(session, names=False) | join_context(request, session)
     return render(request, "workshop/projector.html", ctx)
 
 

@@ -93,6 +93,7 @@ class Phone:
     answer_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     disconnects: int = 0
+    first_screen: str = ""
     answering: asyncio.Event = field(default_factory=asyncio.Event)
     revealed: asyncio.Event = field(default_factory=asyncio.Event)
     ws: object = None
@@ -117,10 +118,13 @@ class Phone:
             async for message in self.ws:
                 if 'data-step="answering"' in message and self.answering_at is None:
                     self.answering_at = now()
+                    self.first_screen = message
                     self.answering.set()
                 elif 'data-step="revealed"' in message and self.revealed_at is None:
                     self.revealed_at = now()
                     self.revealed.set()
+                elif message.startswith('<div id="my-result"') and "Jouw antwoord" in message:
+                    self.own_result_at = now()
         except websockets.ConnectionClosedError:
             self.disconnects += 1
 
@@ -128,7 +132,9 @@ class Phone:
         """Every question, with random think times spread over the window."""
         pauses = sorted(self.rng.uniform(0, window) for _ in range(QUESTIONS))
         start = now()
-        screen = (await self.browser.request("GET", f"/j/{self.code}/q/", htmx=True)).text
+        screen = self.first_screen
+        if 'hx-trigger="load"' in screen:  # the page asks for the phone's own question
+            screen = (await self.browser.request("GET", f"/j/{self.code}/q/", htmx=True)).text
         for number in range(1, QUESTIONS + 1):
             await asyncio.sleep(max(0.0, start + pauses[number - 1] - now()))
             options = OPTION.findall(screen)
@@ -147,13 +153,6 @@ class Phone:
             else:
                 self.errors.append(f"answer {number}: HTTP {response.status_code}")
         self.finished_at = now()
-
-    async def fetch_own_result(self) -> None:
-        response = await self.browser.request("GET", f"/j/{self.code}/me/", htmx=True)
-        if response.status_code == 200 and "Jouw antwoord" in response.text:
-            self.own_result_at = now()
-        else:
-            self.errors.append(f"own result: HTTP {response.status_code}")
 
 
 @dataclass
@@ -290,8 +289,11 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         reveal_sent = await change_step(facilitator, code, "revealed")
         await asyncio.wait([asyncio.create_task(p.revealed.wait()) for p in connected],
                            timeout=30)
+        # Each phone's own result follows its stage over the socket.
+        deadline = now() + 15
+        while now() < deadline and any(p.own_result_at is None for p in connected):
+            await asyncio.sleep(0.05)
         sample("revealed")
-        await asyncio.gather(*(p.fetch_own_result() for p in connected if p.revealed_at))
 
         for phone in connected:
             await phone.ws.close()
@@ -338,7 +340,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         "reveal_to_phones": percentiles(reveal_latencies)
         | {"missing": len(connected) - len(reveal_latencies)},
         "own_result": percentiles(
-            [p.own_result_at - p.revealed_at for p in connected if p.own_result_at]),
+            [p.own_result_at - reveal_sent for p in connected if p.own_result_at])
+        | {"missing": sum(1 for p in connected if p.own_result_at is None)},
         "errors": sum(len(p.errors) for p in connected) + len(join_failures),
         "error_samples": [e for p in connected for e in p.errors][:5],
         "disconnects": sum(p.disconnects for p in connected),

@@ -98,8 +98,9 @@ def markdown(result: dict, base: dict | None) -> str:
          _ppp(r["answering_push"], True)),
         ("reveal -> phones p50 / p95 / p99 / max (ms)", _ppp(r["reveal_to_phones"], True)),
         ("phones missing the reveal", r["reveal_to_phones"]["missing"]),
-        ("own result after reveal p50 / p95 (ms)",
-         f"{r['own_result'].get('p50_ms')} / {r['own_result'].get('p95_ms')}"),
+        ("reveal -> own result on phones p50 / p95 / p99 / max (ms)",
+         _ppp(r["own_result"], True)),
+        ("phones missing their own result", r["own_result"]["missing"]),
         ("errors / disconnects", f"{r['errors']} / {r['disconnects']}"),
     ]
     if "server" in r:

@@ -109,7 +109,52 @@ async def test_it_pushes_a_step_change_to_every_phone(workshop, phone, phone2, a
     for communicator in phones:
         message = await communicator.receive_from(timeout=2)
         assert 'data-step="answering"' in message
-        assert f'hx-get="/j/{workshop.code}/q/"' in message
+        # Question 1 comes with the push: no phone has to ask for it.
+        assert "Vraag 1 van 4" in message and 'hx-trigger="load"' not in message
+        await communicator.disconnect()
+
+
+async def test_a_reopened_session_lets_each_phone_load_its_own_question(
+    workshop, phone, alice_client
+):
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    await sync_to_async(move)(workshop, Session.ANSWERING)
+    await sync_to_async(answer)(phone, workshop, 1, 2)
+    await sync_to_async(move)(workshop, Session.REVEALED)
+    communicator = phone_socket(workshop, phone)
+    await communicator.connect()
+    await communicator.receive_from()
+    await communicator.receive_nothing(timeout=0.2)
+    await sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+                                           {"step": "answering"})
+    message = await communicator.receive_from(timeout=2)
+    # Phones have answers now, each at another question: each loads its own.
+    assert f'hx-get="/j/{workshop.code}/q/"' in message
+    await communicator.disconnect()
+
+
+async def test_the_reveal_sends_each_phone_its_own_result(
+    workshop, phone, phone2, alice_client
+):
+    await sync_to_async(join)(phone, workshop, "Marketing")
+    await sync_to_async(join)(phone2, workshop, "Marketing")
+    await sync_to_async(move)(workshop, Session.ANSWERING)
+    for number, option in enumerate([4, 2, 4, 3], start=1):  # 10 points
+        await sync_to_async(answer)(phone, workshop, number, option)
+    for number, option in enumerate([1, 1, 1, 1], start=1):  # 0 points
+        await sync_to_async(answer)(phone2, workshop, number, option)
+    sockets = [phone_socket(workshop, phone), phone_socket(workshop, phone2)]
+    for communicator in sockets:
+        await communicator.connect()
+        await communicator.receive_from()
+    await sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+                                           {"step": "revealed"})
+    for communicator, total, phase in [(sockets[0], 10, "Ik doe"), (sockets[1], 0, "Ik zie")]:
+        stage = await communicator.receive_from(timeout=2)
+        assert 'data-step="revealed"' in stage and "<strong>5,0</strong>" in stage
+        own = await communicator.receive_from(timeout=2)
+        assert own.startswith('<div id="my-result" hx-swap-oob="true">')
+        assert f"<strong>{total}</strong>" in own and phase in own
         await communicator.disconnect()
 
 

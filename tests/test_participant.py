@@ -177,13 +177,24 @@ def test_it_hides_the_own_result_until_the_reveal(phone, workshop):
     join(phone, workshop, "Marketing")
     move(workshop, Session.ANSWERING)
     answer_all(phone, workshop, "3122")
-    assert phone.get(f"/j/{workshop.code}/me/").status_code == 409
+    assert "Jouw antwoord" not in phone.get(f"/j/{workshop.code}/").text
     move(workshop, Session.REVEALED)
-    r = phone.get(f"/j/{workshop.code}/me/")
+    r = phone.get(f"/j/{workshop.code}/")
     assert r.status_code == 200
+    assert "Jouw antwoord" in r.text
     assert "<strong>4</strong>" in r.text
     assert "Ik kan" in r.text
     assert "Op de grens met “Ik wil”" in r.text
+
+
+def test_a_reloaded_phone_opens_at_its_first_open_question(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer(phone, workshop, 1, 4)
+    answer(phone, workshop, 2, 2)
+    r = phone.get(f"/j/{workshop.code}/")
+    assert "Vraag 3 van 4" in r.text
+    assert 'hx-trigger="load"' not in r.text  # the question is in the page, no second request
 
 
 def test_it_shows_the_group_result_on_the_phone_after_the_reveal(phone, phone2, workshop):
@@ -196,7 +207,7 @@ def test_it_shows_the_group_result_on_the_phone_after_the_reveal(phone, phone2, 
     r = phone.get(f"/j/{workshop.code}/")
     assert "De groep" in r.text
     assert "<strong>5,0</strong>" in r.text
-    assert f'hx-get="/j/{workshop.code}/me/"' in r.text
+    assert "Jouw antwoord" in r.text and "<strong>10</strong>" in r.text
 
 
 def test_it_refuses_a_huge_payload(phone, workshop):

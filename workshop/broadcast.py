@@ -5,39 +5,24 @@ string goes to every phone. Consoles and projectors get a small "dirty" note on 
 render their own state from the database, at most a few times a second (see consumers.py).
 """
 
+import time
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
 
-from workshop import groups
+from workshop import groups, stage
 from workshop.models import Session
 
 
-def stage_context(session: Session) -> dict:
-    from workshop.results import build_results
-
-    return {
-        "session": session,
-        "results": build_results(session) if session.results_visible else None,
-    }
-
-
-def render_stage(session: Session, language: str, context: dict | None = None) -> str:
-    with translation.override(language):
-        return render_to_string(
-            "workshop/participant.html#stage", context or stage_context(session)
-        )
-
-
 def step_changed(session: Session) -> None:
-    layer = get_channel_layer()
-    context = stage_context(session)
-    html = {code: render_stage(session, code, context) for code, _ in settings.LANGUAGES}
-    async_to_sync(layer.group_send)(
-        groups.participants(session.code), {"type": "stage.push", "html": html}
-    )
+    context = stage.stage_context(session)
+    html = {code: stage.render_stage(session, code, context) for code, _ in settings.LANGUAGES}
+    message = {"type": "stage.push", "html": html}
+    if context["results"]:
+        # Each phone's own result follows over its socket; this names the reveal it belongs to.
+        message["version"] = f"{session.step}-{time.time_ns()}"
+    async_to_sync(get_channel_layer().group_send)(groups.participants(session.code), message)
     state_changed(session, urgent=True)
 
 

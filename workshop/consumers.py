@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from config.middleware import cookie_language
-from workshop import broadcast, groups
+from workshop import groups, stage
 from workshop.models import Participant, Session
 
 # Consoles and projectors re-render at most this often while answers stream in, however
@@ -56,6 +56,9 @@ class ParticipantConsumer(AsyncWebsocketConsumer):
     async def stage_push(self, event):
         html = event["html"]
         await self.send(text_data=html.get(self.language) or html[settings.LANGUAGE_CODE])
+        if event.get("version"):
+            await self.send(text_data=await stage.own_result_push(
+                self.code, event["version"], self.participant.pk, self.language))
 
     @database_sync_to_async
     def get_participant(self, token: str) -> Participant | None:
@@ -69,10 +72,9 @@ class ParticipantConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def current_stage(self) -> str:
-        session = Session.objects.select_related("questionnaire").get(
-            pk=self.participant.session_id
-        )
-        return broadcast.render_stage(session, self.language)
+        session = Session.objects.get(pk=self.participant.session_id)
+        context = stage.stage_context(session, self.participant)
+        return stage.render_stage(session, self.language, context)
 
 
 class LiveStateConsumer(AsyncWebsocketConsumer):
@@ -129,8 +131,12 @@ class LiveStateConsumer(AsyncWebsocketConsumer):
             return False
         return Session.objects.filter(code=self.code, organisation__members=user).exists()
 
-    @database_sync_to_async
-    def render_state(self) -> str:
+    async def render_state(self) -> str:
+        # In a thread of its own, not the shared one that serves the phones' requests: a
+        # console must not wait behind a queue of answers to show them.
+        return await DatabaseSyncToAsync(self._render_state, thread_sensitive=False)()
+
+    def _render_state(self) -> str:
         from workshop.views.facilitator import live_context
 
         session = Session.objects.select_related("questionnaire", "organisation").get(

@@ -220,9 +220,3 @@ def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progre
         rows=rows,
         by_discipline=[(d, counts[d]) for d in session.disciplines if counts.get(d)],
     )
-
-
-def participant_score(participant: Participant) -> scoring.ParticipantScore:
-    instrument = participant.session.cached_questionnaire.instrument()
-    answers = dict(participant.answers.values_list("question_id", "option_id"))
-    return scoring.score_participant(instrument, answers)

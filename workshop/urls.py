@@ -25,5 +25,4 @@ urlpatterns = [
     path("j/<str:code>/", participant.join_session, name="join_session"),
     path("j/<str:code>/q/", participant.question, name="first_open_question"),
     path("j/<str:code>/q/<int:number>/", participant.question, name="question"),
-    path("j/<str:code>/me/", participant.my_result, name="my_result"),
 ]

@@ -7,14 +7,12 @@ from functools import wraps
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
-from content.models import Phase
-from workshop import broadcast, services
+from workshop import broadcast, services, stage
 from workshop.consumers import participant_cookie
 from workshop.forms import CodeForm, JoinForm
 from workshop.models import Participant, Session, normalize_code
-from workshop.results import participant_score
 
 COOKIE_MAX_AGE = 7 * 24 * 3600
 
@@ -81,8 +79,8 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
         # A reload, a reopened link or a replayed join: the same participant, never a second one.
         if request.method == "POST":
             return redirect("join_session", session.code)
-        return render(request, "workshop/participant.html", {"session": session,
-                      "participant": participant} | broadcast.stage_context(session))
+        context = stage.stage_context(session, participant)
+        return render(request, "workshop/participant.html", context)
     if not session.accepts_joins:
         return _message(request, _("This session no longer accepts new participants: answering "
                                    "has been closed. Ask the facilitator to follow along on the "
@@ -105,29 +103,6 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(request, "workshop/join_session.html", {"session": session, "form": form},
                   status=status)
-
-
-def _question_context(session: Session, participant: Participant, number: int) -> dict:
-    questions = session.cached_questionnaire.ordered_questions()
-    answers = dict(participant.answers.values_list("question_id", "option_id"))
-    return {
-        "session": session,
-        "participant": participant,
-        "questions": questions,
-        "number": number,
-        "question": questions[number - 1] if 1 <= number <= len(questions) else None,
-        "answers": answers,
-        "answered": len(answers),
-        "total": len(questions),
-    }
-
-
-def _first_open_question(session: Session, participant: Participant) -> int:
-    answered = set(participant.answers.values_list("question_id", flat=True))
-    for number, question in enumerate(session.cached_questionnaire.ordered_questions(), start=1):
-        if question.pk not in answered:
-            return number
-    return 0  # all answered: the summary
 
 
 def phone_fragment(view):
@@ -165,8 +140,9 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     participant = _get_participant_for_phone(request, code)
     session = participant.session
     total = len(session.cached_questionnaire.ordered_questions())
+    answers = dict(participant.answers.values_list("question_id", "option_id"))
     if number is None:
-        number = _first_open_question(session, participant)
+        number = stage.first_open_question(session, answers)
     no_such_question = services.WorkshopError(_("That question does not exist."), status=404)
     if not 0 <= number <= total:
         raise no_such_question
@@ -181,6 +157,7 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
         except ValueError:
             raise services.WorkshopError(_("Choose one of the answers."), status=400) from None
         services.save_answer(participant, question_obj.pk, option_id)
+        answers[question_obj.pk] = option_id
         broadcast.state_changed(session)
         if services.reveal_if_everyone_finished(session):
             session.refresh_from_db()
@@ -189,26 +166,7 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
         # Move on to the next question; after the last one, to the summary.
         number = number + 1 if number < total else 0
 
-    ctx = _question_context(session, participant, number) | {"saved": saved}
-    template = "workshop/phone.html#question" if number else "workshop/phone.html#summary"
+    ctx = {"session": session, "quiz": stage.question_context(session, answers, number),
+           "saved": saved}
+    template = "workshop/phone.html#question-screen" if number else "workshop/phone.html#summary"
     return render(request, template, ctx)
-
-
-@require_GET
-@phone_fragment
-def my_result(request: HttpRequest, code: str) -> HttpResponse:
-    """The participant's own total and phase, shown next to the group's after the reveal."""
-    participant = _get_participant_for_phone(request, code)
-    session = participant.session
-    if not session.results_visible:
-        raise services.WorkshopError(_("The results have not been revealed yet."), status=409)
-    score = participant_score(participant)
-    phases = Phase.by_slug()
-    ctx = {
-        "session": session,
-        "score": score,
-        "max_total": session.cached_questionnaire.instrument().max_total,
-        "phase": phases.get(score.phase),
-        "border_phase": phases.get(score.border_with),
-    }
-    return render(request, "workshop/phone.html#my-result", ctx)

@@ -1,0 +1,119 @@
+"""What a phone shows for the session's step: once for every phone (a broadcast), or for one
+phone (its page, or its socket re-syncing).
+
+Everything a phone would otherwise fetch at the moment a step changes is sent with the step,
+so that a step change does not set off one HTTP request per phone: at the start, question 1
+is in the pushed stage; at the reveal, each phone's own result follows over its socket,
+rendered once per distinct score.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from assessments import scoring
+from content.models import Phase
+from workshop.models import Answer, Participant, Session
+from workshop.results import answer_sets, build_results
+
+
+def question_context(session: Session, answers: dict[int, int], number: int) -> dict:
+    """The screen for question `number` (0: the overview), given the phone's answers."""
+    questions = session.cached_questionnaire.ordered_questions()
+    question = questions[number - 1] if 1 <= number <= len(questions) else None
+    return {
+        "session": session,
+        "questions": questions,
+        "number": number,
+        "question": question,
+        "chosen": answers.get(question.pk) if question else None,
+        "answers": answers,
+        "answered": len(answers),
+        "total": len(questions),
+    }
+
+
+def first_open_question(session: Session, answers: dict[int, int]) -> int:
+    for number, question in enumerate(session.cached_questionnaire.ordered_questions(), start=1):
+        if question.pk not in answers:
+            return number
+    return 0  # all answered: the overview
+
+
+def own_result_context(session: Session, score: scoring.ParticipantScore) -> dict:
+    phases = Phase.by_slug()
+    return {
+        "score": score,
+        "max_total": session.cached_questionnaire.instrument().max_total,
+        "phase": phases.get(score.phase),
+        "border_phase": phases.get(score.border_with),
+    }
+
+
+def stage_context(session: Session, participant: Participant | None = None) -> dict:
+    """The stage for every phone (participant None) or for one phone."""
+    context = {"session": session, "results": None, "quiz": None, "own": None}
+    if session.results_visible:
+        context["results"] = build_results(session)
+    if participant is not None:
+        answers = dict(participant.answers.values_list("question_id", "option_id"))
+        if session.step == Session.ANSWERING:
+            number = first_open_question(session, answers)
+            context["quiz"] = question_context(session, answers, number)
+        elif context["results"]:
+            instrument = session.cached_questionnaire.instrument()
+            score = scoring.score_participant(instrument, answers)
+            context["own"] = own_result_context(session, score)
+    elif session.step == Session.ANSWERING and not Answer.objects.filter(
+        participant__session=session
+    ).exists():
+        # The first start: everyone begins at question 1 with nothing chosen.
+        context["quiz"] = question_context(session, {}, 1)
+    return context
+
+
+def render_stage(session: Session, language: str, context: dict) -> str:
+    with translation.override(language):
+        return render_to_string("workshop/participant.html#stage", context)
+
+
+# Scores of a revealed session per process, computed once per reveal (`version`) for all the
+# phones connected to this process.
+_scores: dict[tuple[str, str], asyncio.Future] = {}
+_fragments: dict[tuple, str] = {}
+
+
+def _load_scores(code: str) -> tuple[Session, dict[int, scoring.ParticipantScore]]:
+    session = Session.objects.get(code=code)
+    instrument = session.cached_questionnaire.instrument()
+    Phase.by_slug()  # warm the cache here, in the database thread
+    scores = {pid: scoring.score_participant(instrument, answers)
+              for pid, answers in answer_sets(session).items()}
+    return session, scores
+
+
+async def own_result_push(code: str, version: str, participant_id: int, language: str) -> str:
+    """The #my-result fragment for one phone after a reveal, as an out-of-band swap."""
+    key = (code, version)
+    future = _scores.get(key)
+    if future is None:
+        for old in [k for k in _scores if k[0] == code]:
+            del _scores[old]
+        future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
+        _scores[key] = future
+    session, scores = await future
+    score = scores.get(participant_id) or scoring.ParticipantScore(0, 0, False, None, None)
+    fragment_key = (code, version, language, score)
+    html = _fragments.get(fragment_key)
+    if html is None:
+        if len(_fragments) > 1000:
+            _fragments.clear()
+        with translation.override(language):
+            html = render_to_string("workshop/phone.html#my-result-push",
+                                    {"own": own_result_context(session, score)})
+        _fragments[fragment_key] = html
+    return html

@@ -123,8 +123,8 @@ class Phone:
                 elif 'data-step="revealed"' in message and self.revealed_at is None:
                     self.revealed_at = now()
                     self.revealed.set()
-                elif message.startswith('<div id="my-result"') and "Jouw antwoord" in message:
-                    self.own_result_at = now()
+                    if 'id="my-result" hx-swap-oob' in message and "Jouw antwoord" in message:
+                        self.own_result_at = self.revealed_at
         except websockets.ConnectionClosedError:
             self.disconnects += 1
 

@@ -54,11 +54,14 @@ class ParticipantConsumer(AsyncWebsocketConsumer):
         pass
 
     async def stage_push(self, event):
-        html = event["html"]
-        await self.send(text_data=html.get(self.language) or html[settings.LANGUAGE_CODE])
+        html = event["html"].get(self.language) or event["html"][settings.LANGUAGE_CODE]
         if event.get("version"):
-            await self.send(text_data=await stage.own_result_push(
-                self.code, event["version"], self.participant.pk, self.language))
+            # After a reveal the phone's own result goes in the same message: one frame per
+            # phone, and the group's and the own result appear together.
+            html += await stage.own_result_push(
+                self.code, event["version"], self.participant.pk, self.language
+            )
+        await self.send(text_data=html)
 
     @database_sync_to_async
     def get_participant(self, token: str) -> Participant | None:

@@ -22,6 +22,8 @@ OPTION = re.compile(r'name="option" value="(\d+)"')
 DISCIPLINE = re.compile(r'name="discipline" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 QUESTIONS = 4
+# HTTP requests in flight at once from all phones together, like a room's Wi-Fi would allow.
+MAX_IN_FLIGHT = 300
 
 
 def now() -> float:
@@ -44,9 +46,10 @@ def percentiles(values: list[float]) -> dict:
 class Browser:
     """One phone's (or the facilitator's) cookies over a shared HTTP connection pool."""
 
-    def __init__(self, http: httpx.AsyncClient, base: str):
+    def __init__(self, http: httpx.AsyncClient, base: str, gate: asyncio.Semaphore):
         self.http = http
         self.base = base
+        self.gate = gate
         self.cookies: dict[str, str] = {}
 
     @property
@@ -59,7 +62,10 @@ class Browser:
         if htmx:
             headers["HX-Request"] = "true"
             headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
-        response = await self.http.request(method, self.base + path, data=data, headers=headers)
+        # httpx slows down quadratically with thousands of queued requests; queue them here.
+        async with self.gate:
+            response = await self.http.request(method, self.base + path, data=data,
+                                               headers=headers)
         for raw in response.headers.get_list("set-cookie"):
             name, _, rest = raw.partition("=")
             value = rest.split(";", 1)[0]
@@ -200,7 +206,7 @@ class ServerSampler:
 
 async def facilitator_login(http: httpx.AsyncClient, base: str, username: str,
                             password: str) -> Browser:
-    browser = Browser(http, base)
+    browser = Browser(http, base, asyncio.Semaphore(10))
     page = await browser.request("GET", "/login/")
     token = CSRF_INPUT.search(page.text).group(1)
     response = await browser.request("POST", "/login/", {
@@ -226,7 +232,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
                    join_concurrency: int = 200) -> dict:
     """Play a whole session and return the measurements."""
     rng = random.Random(seed)
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
     sampler = ServerSampler(pids) if pids else None
     samples: dict[str, dict] = {}
 
@@ -245,8 +251,9 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         sample("baseline")
 
         # Join: every phone opens the link, joins, and opens its WebSocket.
-        crowd = [Phone(i, Browser(http, bases[i % len(bases)]), code, random.Random(rng.random()))
-                 for i in range(phones)]
+        requests = asyncio.Semaphore(MAX_IN_FLIGHT)
+        crowd = [Phone(i, Browser(http, bases[i % len(bases)], requests), code,
+                       random.Random(rng.random())) for i in range(phones)]
         gate = asyncio.Semaphore(join_concurrency)
         join_failures: list[str] = []
 
@@ -270,6 +277,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         await asyncio.wait([asyncio.create_task(p.answering.wait()) for p in connected],
                            timeout=30)
         answer_start = now()
+        console_before = console.messages
 
         async def answer(phone: Phone) -> None:
             if phone.answering_at is None:
@@ -281,6 +289,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
 
         await asyncio.gather(*(answer(phone) for phone in connected))
         answer_seconds = now() - answer_start
+        console_during = console.messages - console_before
         finished_phones = [p for p in connected if len(p.acked) == QUESTIONS]
         console_complete = await console.wait_for(len(finished_phones), timeout=15)
         sample("answered")
@@ -336,6 +345,9 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
             "final_finished": console.last(),
             "complete": console_complete,
             "messages": console.messages,
+            # Coalescing: renders per second while the answers stream in, whatever their number.
+            "renders_per_second_answering": round(console_during / answer_seconds, 2)
+            if answer_seconds else None,
         },
         "reveal_to_phones": percentiles(reveal_latencies)
         | {"missing": len(connected) - len(reveal_latencies)},

@@ -63,11 +63,12 @@ def run_scenario(name: str, phones: int, window: float, seed: int = 1) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         env = scenario_env(name, tmp)
         code = prepare(env)
-        with Cluster(env, processes=processes) as cluster:
+        with Cluster(env, processes=processes, log_dir=Path(tmp)) as cluster:
             started = time.time()
             result = asyncio.run(run_load(cluster.bases, code, phones, window,
                                           credentials=FACILITATOR, pids=cluster.pids, seed=seed))
             result["wall_seconds"] = round(time.time() - started, 1)
+            result["server_log_tail"] = cluster.log_tail(1500)
         stored = count_answers(env, code)
     result["database"] = stored
     result["lost_answers"] = max(0, result["answers"]["acked"] - stored["answers"])
@@ -94,6 +95,8 @@ def markdown(result: dict, base: dict | None) -> str:
         ("answer -> console p50 / p95 / p99 (ms)", _ppp(r["answer_to_console"])),
         ("console final count / messages",
          f"{r['console']['final_finished']} / {r['console']['messages']}"),
+        ("console renders per second while answering",
+         r["console"].get("renders_per_second_answering")),
         ("start answering -> phones p50 / p95 / p99 / max (ms)",
          _ppp(r["answering_push"], True)),
         ("reveal -> phones p50 / p95 / p99 / max (ms)", _ppp(r["reveal_to_phones"], True)),

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -82,8 +83,10 @@ class Cluster:
 
     env: dict
     processes: int = 1
+    log_dir: Path | None = None
     ports: list[int] = field(default_factory=list)
     popen: list[subprocess.Popen] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
 
     @property
     def bases(self) -> list[str]:
@@ -94,17 +97,27 @@ class Cluster:
         return [p.pid for p in self.popen]
 
     def __enter__(self) -> Cluster:
-        for _ in range(self.processes):
+        log_dir = self.log_dir or Path(tempfile.mkdtemp(prefix="daphne-logs-"))
+        for index in range(self.processes):
             port = free_port()
             self.ports.append(port)
-            self.popen.append(subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                 "config.asgi:application"],
-                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            ))
-        for base, process in zip(self.bases, self.popen, strict=True):
-            wait_until_healthy(base, process)
+            # A log file, not a pipe: a pipe nobody reads fills up and blocks the server.
+            log = log_dir / f"daphne-{index}.log"
+            self.logs.append(log)
+            with log.open("wb") as stderr:
+                self.popen.append(subprocess.Popen(
+                    # A listen backlog for a crowd joining at once (Twisted's default is 50).
+                    [sys.executable, "-m", "daphne", "-e",
+                     f"tcp:port={port}:interface=127.0.0.1:backlog=4096",
+                     "config.asgi:application"],
+                    cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr,
+                ))
+        for base, process, log in zip(self.bases, self.popen, self.logs, strict=True):
+            wait_until_healthy(base, process, log)
         return self
+
+    def log_tail(self, characters: int = 3000) -> str:
+        return "\n".join(log.read_text(errors="replace")[-characters:] for log in self.logs)
 
     def __exit__(self, *exc) -> None:
         for process in self.popen:
@@ -116,11 +129,12 @@ class Cluster:
                 process.kill()
 
 
-def wait_until_healthy(base: str, process: subprocess.Popen, seconds: float = 20) -> None:
+def wait_until_healthy(base: str, process: subprocess.Popen, log: Path,
+                       seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("daphne exited: " + process.stderr.read().decode()[-3000:])
+            raise RuntimeError("daphne exited: " + log.read_text(errors="replace")[-3000:])
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
                 if response.status == 200:

@@ -2,15 +2,11 @@
 server. Screenshots of the console, projector and a phone go to test-artifacts/."""
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bench.servers import Cluster, manage, server_env
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).parent.parent
@@ -28,48 +24,21 @@ def _require_chromium():
         pytest.skip(f"{CHROMIUM} is not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """daphne on a fresh SQLite database, with content and a facilitator (facil / e2e-password)."""
     _require_chromium()
     tmp = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'e2e.sqlite3'}", "DEBUG": "1"}
-    env.pop("REDIS_URL", None)  # one process: the embedded default
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "-v0"], ["load_content"]):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    script = (
+    env = server_env(f"sqlite:///{tmp / 'e2e.sqlite3'}", debug=True)
+    manage(env, "migrate", "-v0")
+    manage(env, "load_content")
+    manage(env, "shell", "-c", (
         "from django.contrib.auth.models import User; from workshop.models import Organisation;"
         "u = User.objects.create_user('facil', password='e2e-password');"
         "Organisation.objects.create(name='Museum E2E', slug='museum-e2e').members.add(u)"
-    )
-    subprocess.run(manage + ["shell", "-c", script], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-         "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("daphne did not start: " + process.stderr.read().decode()[-2000:])
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    ))
+    with Cluster(env, log_dir=tmp) as cluster:
+        yield cluster.bases[0]
 
 
 @pytest.fixture(scope="module")
@@ -203,9 +172,3 @@ def test_a_whole_workshop(server, browser):
     facilitator.locator("a", has_text="Alle sessies van").click()
     expect(facilitator.locator("svg.timeline")).to_be_visible()
     shoot(facilitator, "organisation")
-
-
-def test_it_is_installed_where_ci_needs_it():
-    """Keeps the skip above honest: in CI the browser must be there."""
-    if os.environ.get("CI"):
-        assert shutil.which("chromium") or Path(CHROMIUM).exists()

@@ -29,7 +29,7 @@ def layer(request, settings):
                 pytest.fail("REDIS_URL is required for the Redis channel layer tests")
             pytest.skip("REDIS_URL is not set")
         settings.CHANNEL_LAYERS = {"default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # A prefix of its own per test: nothing left over from another test arrives here.
             "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
         }}
@@ -275,3 +275,9 @@ async def test_a_step_change_reaches_the_console_at_once(workshop, alice_client)
 
 # An urgent update is sent without the coalescing delay (0.3 s); this leaves room for a slow CI.
 COALESCE_MARGIN = 0.25
+
+
+async def test_healthz_round_trips_through_the_layer(client, db):
+    r = await sync_to_async(client.get)("/healthz")
+    assert r.status_code == 200
+    assert r.json()["checks"]["channel_layer"] == "ok"

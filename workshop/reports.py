@@ -75,14 +75,23 @@ class PdfUnavailable(Exception):
     """WeasyPrint or the system libraries it needs (Pango) are not installed."""
 
 
-def report_pdf(session: Session) -> bytes:
+def report_pdf_html(session: Session) -> str:
+    """The report as the HTML document the PDF is laid out from (needs the database)."""
+    context = report_context(session) | {"stylesheet": _stylesheets()}
+    return render_to_string("workshop/report_pdf.html", context)
+
+
+def write_pdf(html: str) -> bytes:
+    """Lay the report out as a PDF (no database: this may run in any thread)."""
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: a missing Pango library
         raise PdfUnavailable(str(exc)) from exc
-    context = report_context(session) | {"stylesheet": _stylesheets()}
-    html = render_to_string("workshop/report_pdf.html", context)
     return HTML(string=html).write_pdf()
+
+
+def report_pdf(session: Session) -> bytes:
+    return write_pdf(report_pdf_html(session))
 
 
 @dataclass(frozen=True)

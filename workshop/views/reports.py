@@ -1,8 +1,10 @@
 """Reports: a session's report as a web page, PDF and CSV, a read-only share link, and an
 organisation's history with a comparison of two sessions."""
 
+import asyncio
 import secrets
 
+from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,9 +22,12 @@ def _filename(session: Session, extension: str) -> str:
     return f"digitaal-dna-{slugify(session.title)[:40]}-{session.created_at:%Y-%m-%d}.{extension}"
 
 
-def _pdf_response(request: HttpRequest, session: Session) -> HttpResponse:
+async def _pdf_response(session: Session) -> HttpResponse:
+    # The layout takes a few hundred milliseconds; it runs in a thread of its own, so that the
+    # shared thread that serves the phones' requests (see config/asgi.py) is not held up.
+    html = await sync_to_async(reports.report_pdf_html)(session)
     try:
-        pdf = reports.report_pdf(session)
+        pdf = await asyncio.to_thread(reports.write_pdf, html)
     except reports.PdfUnavailable:
         return HttpResponse(
             _("PDF export is not available on this server: WeasyPrint and Pango are needed."),
@@ -44,8 +49,10 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    return _pdf_response(request, get_session_for_user(request, code))
+async def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    user = await request.auser()
+    session = await sync_to_async(get_session_for_user)(request, code, user)
+    return await _pdf_response(session)
 
 
 @login_required
@@ -87,8 +94,8 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "workshop/report.html", ctx)
 
 
-def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return _pdf_response(request, _shared_session(token))
+async def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    return await _pdf_response(await sync_to_async(_shared_session)(token))
 
 
 @login_required

@@ -1,0 +1,43 @@
+"""The load benchmark, small: 50 phones against a real daphne, once on the in-memory layer
+and once on Redis. Correctness only (no lost answers, every phone got the reveal, the console
+counted right); the timings live in bench/RESULTS.md."""
+
+import asyncio
+import os
+
+import pytest
+
+from bench.load import run_load
+from bench.servers import FACILITATOR, Cluster, count_answers, prepare, server_env
+
+PHONES = 50
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cluster_env(request, tmp_path):
+    redis_url = None
+    if request.param == "redis":
+        redis_url = os.environ.get("REDIS_URL")
+        if not redis_url:
+            if os.environ.get("REQUIRE_SERVICES"):
+                pytest.fail("REDIS_URL is required for the Redis load test")
+            pytest.skip("REDIS_URL is not set")
+    return server_env(f"sqlite:///{tmp_path / 'load.sqlite3'}", redis_url)
+
+
+def test_fifty_phones_lose_nothing(cluster_env):
+    code = prepare(cluster_env)
+    with Cluster(cluster_env) as cluster:
+        result = asyncio.run(run_load(cluster.bases, code, PHONES, window=2.0,
+                                      credentials=FACILITATOR, pids=cluster.pids))
+    stored = count_answers(cluster_env, code)
+
+    assert result["join"]["connected"] == PHONES
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["disconnects"] == 0
+    assert result["answers"]["acked"] == PHONES * 4
+    assert stored == {"participants": PHONES, "answers": PHONES * 4}
+    assert result["console"]["final_finished"] == PHONES
+    assert result["reveal_to_phones"]["n"] == PHONES
+    assert result["reveal_to_phones"]["missing"] == 0
+    assert result["own_result"]["missing"] == 0

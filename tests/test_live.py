@@ -3,7 +3,6 @@ layer and once on Redis."""
 
 import asyncio
 import importlib
-import os
 import uuid
 
 import pytest
@@ -14,6 +13,7 @@ from django.test import Client
 
 from config.asgi import application
 from tests.builders import answer, join, move
+from tests.conftest import redis_url_or_skip
 from workshop import groups
 from workshop.models import Session
 
@@ -23,11 +23,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 @pytest.fixture(params=["memory", "redis"], autouse=True)
 def layer(request, settings):
     if request.param == "redis":
-        url = os.environ.get("REDIS_URL")
-        if not url:
-            if os.environ.get("REQUIRE_SERVICES"):
-                pytest.fail("REDIS_URL is required for the Redis channel layer tests")
-            pytest.skip("REDIS_URL is not set")
+        url = redis_url_or_skip()
         settings.CHANNEL_LAYERS = {"default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # A prefix of its own per test: nothing left over from another test arrives here.

@@ -3,25 +3,19 @@ and once on Redis. Correctness only (no lost answers, every phone got the reveal
 counted right); the timings live in bench/RESULTS.md."""
 
 import asyncio
-import os
 
 import pytest
 
 from bench.load import run_load
 from bench.servers import FACILITATOR, Cluster, count_answers, prepare, server_env
+from tests.conftest import redis_url_or_skip
 
 PHONES = 50
 
 
 @pytest.fixture(params=["memory", "redis"])
 def cluster_env(request, tmp_path):
-    redis_url = None
-    if request.param == "redis":
-        redis_url = os.environ.get("REDIS_URL")
-        if not redis_url:
-            if os.environ.get("REQUIRE_SERVICES"):
-                pytest.fail("REDIS_URL is required for the Redis load test")
-            pytest.skip("REDIS_URL is not set")
+    redis_url = redis_url_or_skip() if request.param == "redis" else None
     return server_env(f"sqlite:///{tmp_path / 'load.sqlite3'}", redis_url)
 
 

@@ -26,8 +26,7 @@ PROGRESS_LIST_LIMIT = 100
 class Bar:
     label: str
     count: int
-    percent: float  # of the largest bar's scale, for drawing
-    share: float  # of all answers, for reading
+    percent: float  # of the largest bar, for drawing
     highlight: bool = False
     color: str = ACCENT
 
@@ -38,10 +37,6 @@ class QuestionView:
     question: Question
     result: scoring.QuestionResult
     bars: list[Bar]
-
-    @property
-    def agreement_percent(self) -> int:
-        return round(100 * (self.result.agreement or 0))
 
 
 @dataclass(frozen=True)
@@ -99,14 +94,12 @@ def _bars(
     counts: list[tuple[str, int]], highlight_top: bool = False, colors: list[str] | None = None
 ) -> list[Bar]:
     """Bars scaled to the largest; with `highlight_top`, every most chosen one stands out."""
-    total = sum(count for _, count in counts)
     top = max((count for _, count in counts), default=0)
     return [
         Bar(
             label=label,
             count=count,
             percent=100 * count / top if top else 0,
-            share=100 * count / total if total else 0,
             highlight=highlight_top and top > 0 and count == top,
             color=colors[i] if colors else ACCENT,
         )

@@ -7,6 +7,9 @@ from content.loader import load_all
 
 
 def pytest_configure(config):
+    # Consumers query from worker threads; with kept connections those would still be open
+    # when the test database is dropped at the end (PostgreSQL refuses while in use).
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     if os.environ.get("REQUIRE_SERVICES"):
         # In CI the suite must run on PostgreSQL and Redis, not quietly on the defaults.
         engine = settings.DATABASES["default"]["ENGINE"]

@@ -6,7 +6,7 @@ import importlib
 import uuid
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -72,8 +72,8 @@ async def test_it_refuses_a_phone_socket_without_a_participant(workshop):
 async def test_it_refuses_a_phone_socket_with_a_token_of_another_session(workshop, museum, phone):
     from workshop.services import create_session
 
-    await sync_to_async(join)(phone, workshop, "Marketing")
-    other = await sync_to_async(create_session)(museum, "Andere", ["Marketing"])
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    other = await database_sync_to_async(create_session)(museum, "Andere", ["Marketing"])
     token = phone.cookies[f"dna_p_{workshop.code}"].value
     communicator = socket(f"/ws/p/{other.code}/", {f"dna_p_{other.code}": token})
     connected, _ = await communicator.connect()
@@ -81,7 +81,7 @@ async def test_it_refuses_a_phone_socket_with_a_token_of_another_session(worksho
 
 
 async def test_it_sends_a_phone_the_current_stage_on_connect(workshop, phone):
-    await sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
     communicator = phone_socket(workshop, phone)
     connected, _ = await communicator.connect()
     assert connected
@@ -92,13 +92,13 @@ async def test_it_sends_a_phone_the_current_stage_on_connect(workshop, phone):
 
 
 async def test_it_pushes_a_step_change_to_every_phone(workshop, phone, phone2, alice_client):
-    await sync_to_async(join)(phone, workshop, "Marketing")
-    await sync_to_async(join)(phone2, workshop, "Directie")
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(join)(phone2, workshop, "Directie")
     phones = [phone_socket(workshop, phone), phone_socket(workshop, phone2)]
     for communicator in phones:
         assert (await communicator.connect())[0]
         await communicator.receive_from()  # the lobby
-    r = await sync_to_async(alice_client.post)(
+    r = await database_sync_to_async(alice_client.post)(
         f"/sessions/{workshop.code}/step/", {"step": "answering"}
     )
     assert r.status_code == 302
@@ -113,15 +113,15 @@ async def test_it_pushes_a_step_change_to_every_phone(workshop, phone, phone2, a
 async def test_a_reopened_session_lets_each_phone_load_its_own_question(
     workshop, phone, alice_client
 ):
-    await sync_to_async(join)(phone, workshop, "Marketing")
-    await sync_to_async(move)(workshop, Session.ANSWERING)
-    await sync_to_async(answer)(phone, workshop, 1, 2)
-    await sync_to_async(move)(workshop, Session.REVEALED)
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(move)(workshop, Session.ANSWERING)
+    await database_sync_to_async(answer)(phone, workshop, 1, 2)
+    await database_sync_to_async(move)(workshop, Session.REVEALED)
     communicator = phone_socket(workshop, phone)
     await communicator.connect()
     await communicator.receive_from()
     await communicator.receive_nothing(timeout=0.2)
-    await sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+    await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
                                            {"step": "answering"})
     message = await communicator.receive_from(timeout=2)
     # Phones have answers now, each at another question: each loads its own.
@@ -132,18 +132,18 @@ async def test_a_reopened_session_lets_each_phone_load_its_own_question(
 async def test_the_reveal_sends_each_phone_its_own_result(
     workshop, phone, phone2, alice_client
 ):
-    await sync_to_async(join)(phone, workshop, "Marketing")
-    await sync_to_async(join)(phone2, workshop, "Marketing")
-    await sync_to_async(move)(workshop, Session.ANSWERING)
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(join)(phone2, workshop, "Marketing")
+    await database_sync_to_async(move)(workshop, Session.ANSWERING)
     for number, option in enumerate([4, 2, 4, 3], start=1):  # 10 points
-        await sync_to_async(answer)(phone, workshop, number, option)
+        await database_sync_to_async(answer)(phone, workshop, number, option)
     for number, option in enumerate([1, 1, 1, 1], start=1):  # 0 points
-        await sync_to_async(answer)(phone2, workshop, number, option)
+        await database_sync_to_async(answer)(phone2, workshop, number, option)
     sockets = [phone_socket(workshop, phone), phone_socket(workshop, phone2)]
     for communicator in sockets:
         await communicator.connect()
         await communicator.receive_from()
-    await sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+    await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
                                            {"step": "revealed"})
     for communicator, total, phase in [(sockets[0], 10, "Ik doe"), (sockets[1], 0, "Ik zie")]:
         message = await communicator.receive_from(timeout=2)
@@ -154,21 +154,24 @@ async def test_the_reveal_sends_each_phone_its_own_result(
 
 
 async def test_it_pushes_the_stage_in_the_phone_language(workshop, phone, alice_client):
-    await sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
     communicator = phone_socket(workshop, phone, django_language="en")
     await communicator.connect()
     assert "You're in!" in await communicator.receive_from()
-    await sync_to_async(move)(workshop, Session.CLOSED)
+    await database_sync_to_async(move)(workshop, Session.CLOSED)
     from workshop import broadcast
 
-    await sync_to_async(broadcast.step_changed)(await sync_to_async(Session.objects.get)())
+    session = await database_sync_to_async(Session.objects.get)()
+    await database_sync_to_async(broadcast.step_changed)(session)
     assert "This session has ended" in await communicator.receive_from(timeout=2)
     await communicator.disconnect()
 
 
 async def test_a_reconnecting_phone_gets_the_state_not_a_replay(workshop, phone):
-    await sync_to_async(join)(phone, workshop, "Marketing")
-    await sync_to_async(move)(workshop, Session.ANSWERING, Session.REVEALED, Session.DISCUSSION)
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(move)(
+        workshop, Session.ANSWERING, Session.REVEALED, Session.DISCUSSION
+    )
     communicator = phone_socket(workshop, phone)
     await communicator.connect()
     message = await communicator.receive_from()
@@ -178,13 +181,13 @@ async def test_a_reconnecting_phone_gets_the_state_not_a_replay(workshop, phone)
 
 
 async def test_a_phone_socket_cannot_trigger_anything(workshop, phone):
-    await sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
     communicator = phone_socket(workshop, phone)
     await communicator.connect()
     await communicator.receive_from()
     await communicator.send_to(text_data='{"step": "revealed", "type": "stage.push"}')
     assert await communicator.receive_nothing(timeout=0.3)
-    assert (await sync_to_async(Session.objects.get)()).step == Session.LOBBY
+    assert (await database_sync_to_async(Session.objects.get)()).step == Session.LOBBY
     await communicator.disconnect()
 
 
@@ -224,12 +227,12 @@ async def test_the_console_updates_after_a_join_and_an_answer(workshop, alice_cl
     console = facilitator_socket(workshop, alice_client)
     assert (await console.connect())[0]
     assert "Nog niemand doet mee." in await console.receive_from()
-    await sync_to_async(join)(phone, workshop, "Marketing", "Ans")
+    await database_sync_to_async(join)(phone, workshop, "Marketing", "Ans")
     message = await receive_until(console, "Ans")
     assert 'id="console-live"' in message and "0 van de 1 klaar" in message
-    await sync_to_async(move)(workshop, Session.ANSWERING)
+    await database_sync_to_async(move)(workshop, Session.ANSWERING)
     for number, option in enumerate([4, 2, 4, 3], start=1):
-        r = await sync_to_async(answer)(phone, workshop, number, option)
+        r = await database_sync_to_async(answer)(phone, workshop, number, option)
         assert r.status_code == 200
     await receive_until(console, "1 van de 1 klaar")
     await console.disconnect()
@@ -239,7 +242,7 @@ async def test_the_projector_shows_the_count_and_never_names(workshop, alice_cli
     projector = facilitator_socket(workshop, alice_client, "projector")
     assert (await projector.connect())[0]
     await projector.receive_from()
-    await sync_to_async(join)(phone, workshop, "Marketing", "Annemarie")
+    await database_sync_to_async(join)(phone, workshop, "Marketing", "Annemarie")
     message = await receive_until(projector, "<strong>1</strong> doen mee")
     assert 'id="projector-live"' in message and "Annemarie" not in message
     await projector.disconnect()
@@ -262,7 +265,7 @@ async def test_a_step_change_reaches_the_console_at_once(workshop, alice_client)
     console = facilitator_socket(workshop, alice_client)
     await console.connect()
     await console.receive_from()
-    await sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+    await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
                                            {"step": "answering"})
     message = await console.receive_from(timeout=COALESCE_MARGIN)
     assert 'class="current">Beantwoorden' in message
@@ -274,6 +277,6 @@ COALESCE_MARGIN = 0.25
 
 
 async def test_healthz_round_trips_through_the_layer(client, db):
-    r = await sync_to_async(client.get)("/healthz")
+    r = await database_sync_to_async(client.get)("/healthz")
     assert r.status_code == 200
     assert r.json()["checks"]["channel_layer"] == "ok"

@@ -230,3 +230,8 @@ def test_the_demo_command_makes_closed_sessions_with_answers(db):
     assert Answer.objects.filter(participant__session__in=sessions).count() > 4 * 10 * 4
     call_command("demo_session", "--if-empty")
     assert Session.objects.filter(organisation__slug="demo").count() == 4
+
+
+def test_it_offers_a_comparison_only_with_two_sessions(alice_client, revealed):
+    r = alice_client.get("/organisations/museum-noord/")
+    assert 'name="a"' not in r.text and "Vergelijk A en B" not in r.text

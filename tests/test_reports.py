@@ -194,6 +194,7 @@ def test_the_organisation_page_lists_sessions_newest_first(alice_client, history
     assert '<svg class="timeline"' in r.text
     assert "Hele groep" in r.text and "Marketing" in r.text
     assert r.text.count("<polyline") >= 3  # the group, Marketing, and Directie (second session)
+    assert "Vergelijk A en B" in r.text
 
 
 def test_another_organisation_gets_404_on_the_history(bob_client, history):

@@ -65,17 +65,12 @@ class ParticipantConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def get_participant(self, token: str) -> Participant | None:
-        if not token:
-            return None
-        return (
-            Participant.objects.select_related("session")
-            .filter(token=token, session__code=self.code)
-            .first()
-        )
+        return Participant.find(self.code, token)
 
     @database_sync_to_async
     def current_stage(self) -> str:
-        session = Session.objects.get(pk=self.participant.session_id)
+        # The session came with the participant, read a moment ago in connect().
+        session = self.participant.session
         context = stage.stage_context(session, self.participant)
         return stage.render_stage(session, self.language, context)
 

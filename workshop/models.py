@@ -149,6 +149,13 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return self.name or f"#{self.number}"
 
+    @classmethod
+    def find(cls, code: str, token: str) -> Participant | None:
+        """The phone's participant in session `code`, with its session, in one query."""
+        if not token:
+            return None
+        return cls.objects.select_related("session").filter(token=token, session__code=code).first()
+
     @property
     def label(self) -> str:
         return self.name or _("Participant %(number)s") % {"number": self.number}

@@ -4,12 +4,13 @@ broadcasts (write, then broadcast), so a push never announces what the database 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Questionnaire
 from workshop.models import Answer, Note, Organisation, Participant, Session
+from workshop.results import build_progress
 
 
 class WorkshopError(Exception):
@@ -92,18 +93,8 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> A
 
 
 def everyone_finished(session: Session) -> bool:
-    questions = len(session.cached_questionnaire.ordered_questions())
-    total = session.participants.count()
-    if total == 0:
-        return False
-    finished = (
-        Answer.objects.filter(participant__session=session)
-        .values("participant")
-        .annotate(n=Count("id"))
-        .filter(n__gte=questions)
-        .count()
-    )
-    return finished == total
+    progress = build_progress(session, limit=0)
+    return progress.joined > 0 and progress.finished == progress.joined
 
 
 def move_to(session: Session, step: str) -> Session:

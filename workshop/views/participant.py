@@ -18,18 +18,11 @@ COOKIE_MAX_AGE = 7 * 24 * 3600
 
 
 def _find_session(code: str) -> Session | None:
-    return (
-        Session.objects.select_related("questionnaire", "organisation")
-        .filter(code=normalize_code(code))
-        .first()
-    )
+    return Session.objects.filter(code=normalize_code(code)).first()
 
 
-def _current_participant(request: HttpRequest, session: Session) -> Participant | None:
-    token = request.COOKIES.get(participant_cookie(session.code), "")
-    if not token:
-        return None
-    return Participant.objects.filter(session=session, token=token).first()
+def _current_participant(request: HttpRequest, code: str) -> Participant | None:
+    return Participant.find(code, request.COOKIES.get(participant_cookie(code), ""))
 
 
 def _message(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -74,7 +67,7 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
         return _unknown_code(request)
     if session.code != code:
         return redirect("join_session", session.code)
-    participant = _current_participant(request, session)
+    participant = _current_participant(request, session.code)
     if participant is not None:
         # A reload, a reopened link or a replayed join: the same participant, never a second one.
         if request.method == "POST":
@@ -121,11 +114,7 @@ def phone_fragment(view):
 def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
     """The phone's participant with its session, in one query: this runs on every answer."""
     code = normalize_code(code)
-    token = request.COOKIES.get(participant_cookie(code), "")
-    participant = (
-        Participant.objects.select_related("session").filter(token=token, session__code=code)
-        .first() if token else None
-    )
+    participant = _current_participant(request, code)
     if participant is not None:
         return participant
     if not Session.objects.filter(code=code).exists():

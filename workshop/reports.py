@@ -14,7 +14,7 @@ from assessments import scoring
 from content.models import Phase
 from workshop import charts
 from workshop.models import Organisation, Session
-from workshop.results import answer_sets, build_progress, build_results
+from workshop.results import answer_sets, build_progress, build_results, session_figures
 
 
 def report_context(session: Session) -> dict:
@@ -118,17 +118,11 @@ def organisation_history(organisation: Organisation) -> History:
     discipline_lines: dict[str, list[float | None]] = {}
     means: list[float | None] = []
     for index, session in enumerate(sessions):
-        instrument = session.cached_questionnaire.instrument()
-        sets = answer_sets(session)
-        summary = scoring.summarize_group(instrument, sets.values())
-        rows.append(HistoryRow(session, session.participants.count(), summary,
-                               phases.get(summary.phase)))
+        figures = session_figures(session)
+        summary = figures.summary
+        rows.append(HistoryRow(session, figures.participants, summary, phases.get(summary.phase)))
         means.append(summary.mean)
-        disciplines = dict(session.participants.values_list("id", "discipline"))
-        comparison = scoring.compare_disciplines(
-            instrument, [(disciplines[pid], answers) for pid, answers in sets.items()]
-        )
-        for result in comparison.disciplines:
+        for result in figures.comparison.disciplines:
             if result.name == scoring.OTHER_DISCIPLINE:
                 continue  # who is in "Overige" changes from session to session
             line = discipline_lines.setdefault(result.name, [None] * len(sessions))
@@ -174,19 +168,14 @@ def compare_sessions(first: Session, second: Session) -> Comparison:
     phases = Phase.by_slug()
 
     def figures(session: Session):
-        instrument = session.cached_questionnaire.instrument()
-        sets = answer_sets(session)
-        summary = scoring.summarize_group(instrument, sets.values())
-        results = scoring.question_results(instrument, sets.values())
+        numbers = session_figures(session)
+        questions = session.cached_questionnaire.ordered_questions()
         by_slug = {
             q.slug: (str(q.text), r.mean_points)
-            for q, r in zip(session.cached_questionnaire.ordered_questions(), results, strict=True)
+            for q, r in zip(questions, numbers.questions, strict=True)
         }
-        disciplines = dict(session.participants.values_list("id", "discipline"))
-        comparison = scoring.compare_disciplines(
-            instrument, [(disciplines[pid], answers) for pid, answers in sets.items()]
-        )
-        return summary, by_slug, {d.name: d.total_mean for d in comparison.disciplines}
+        disciplines = {d.name: d.total_mean for d in numbers.comparison.disciplines}
+        return numbers.summary, by_slug, disciplines
 
     summary_a, questions_a, disciplines_a = figures(earlier)
     summary_b, questions_b, disciplines_b = figures(later)

@@ -107,16 +107,39 @@ def _bars(
     ]
 
 
+@dataclass(frozen=True)
+class Figures:
+    """A session's numbers from the pure scoring functions, before any presentation."""
+
+    participants: int
+    summary: scoring.GroupSummary
+    questions: tuple[scoring.QuestionResult, ...]
+    comparison: scoring.DisciplineComparison
+
+
+def session_figures(session: Session) -> Figures:
+    instrument = session.cached_questionnaire.instrument()
+    sets = answer_sets(session)
+    disciplines = dict(session.participants.values_list("id", "discipline"))
+    return Figures(
+        participants=len(disciplines),
+        summary=scoring.summarize_group(instrument, sets.values()),
+        questions=scoring.question_results(instrument, sets.values()),
+        comparison=scoring.compare_disciplines(
+            instrument, [(disciplines.get(pid, ""), answers) for pid, answers in sets.items()]
+        ),
+    )
+
+
 def build_results(session: Session) -> SessionResults:
     questionnaire = session.cached_questionnaire
     instrument = questionnaire.instrument()
-    sets = answer_sets(session)
-    disciplines = dict(session.participants.values_list("id", "discipline"))
+    figures = session_figures(session)
     phases = Phase.by_slug()
 
-    summary = scoring.summarize_group(instrument, sets.values())
+    summary = figures.summary
     questions = questionnaire.ordered_questions()
-    results = scoring.question_results(instrument, sets.values())
+    results = figures.questions
     views = []
     for number, (question, result) in enumerate(zip(questions, results, strict=True), start=1):
         options = {o.pk: o for o in question.options.all()}
@@ -125,9 +148,7 @@ def build_results(session: Session) -> SessionResults:
     by_key = {view.question.pk: view for view in views}
     least = [by_key[r.key] for r in scoring.least_agreed_first(results)]
 
-    comparison = scoring.compare_disciplines(
-        instrument, [(disciplines.get(pid, ""), answers) for pid, answers in sets.items()]
-    )
+    comparison = figures.comparison
     rows = [
         DisciplineRow(
             name=d.name,

@@ -1,5 +1,6 @@
 """The bare broadcast baseline: a minimal `websockets` server that fans one payload out to N
-clients, to show what this machine can do without Django, Channels or a channel layer.
+clients, to show what this machine can do without Django, Channels or a channel layer. The
+clients are the load generator's (aiohttp), so the two runs differ only in the server.
 
     python -m bench.baseline serve PORT      (the server, in its own process)
 """
@@ -11,9 +12,10 @@ import subprocess
 import sys
 import time
 
+import aiohttp
 import websockets
 
-from bench.load import percentiles
+from bench.load import Client, percentiles
 from bench.servers import ROOT, free_port
 
 
@@ -45,39 +47,40 @@ async def measure(clients: int, payload_bytes: int, rounds: int = 3) -> dict:
                               cwd=ROOT)
     try:
         uri = f"ws://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                async with websockets.connect(uri + "/control"):
-                    break
-            except OSError:
-                await asyncio.sleep(0.1)
-        sockets = []
-        gate = asyncio.Semaphore(200)
+        async with Client.open() as client:
+            ws_connect = client.sockets.ws_connect
+            for _ in range(100):
+                try:
+                    async with ws_connect(uri + "/control"):
+                        break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)
+            sockets = []
+            gate = asyncio.Semaphore(200)
 
-        async def connect():
-            async with gate:
-                sockets.append(await websockets.connect(
-                    uri + "/client", compression=None, ping_interval=None, max_size=2**23,
-                    open_timeout=60))
+            async def connect():
+                async with gate:
+                    sockets.append(await ws_connect(uri + "/client", compress=0, autoping=False,
+                                                    max_msg_size=2**23))
 
-        started = time.perf_counter()
-        await asyncio.gather(*(connect() for _ in range(clients)))
-        connect_seconds = time.perf_counter() - started
-        await asyncio.sleep(0.5)  # let the server register the last ones
-        latencies: list[float] = []
-        async with websockets.connect(uri + "/control") as control:
-            for _ in range(rounds):
-                sent = time.perf_counter()
-                await control.send(f"go {payload_bytes}")
+            started = time.perf_counter()
+            await asyncio.gather(*(connect() for _ in range(clients)))
+            connect_seconds = time.perf_counter() - started
+            await asyncio.sleep(0.5)  # let the server register the last ones
+            latencies: list[float] = []
+            async with ws_connect(uri + "/control") as control:
+                for _ in range(rounds):
+                    sent = time.perf_counter()
+                    await control.send_str(f"go {payload_bytes}")
 
-                async def receive(ws, sent: float = sent):
-                    await ws.recv()
-                    return time.perf_counter() - sent
+                    async def receive(ws, sent: float = sent):
+                        await ws.receive_str()
+                        return time.perf_counter() - sent
 
-                latencies += await asyncio.gather(*(receive(ws) for ws in sockets))
-                await control.recv()
-        for ws in sockets:
-            await ws.close()
+                    latencies += await asyncio.gather(*(receive(ws) for ws in sockets))
+                    await control.receive_str()
+            for ws in sockets:
+                await ws.close()
         return {"clients": clients, "payload_bytes": payload_bytes, "rounds": rounds,
                 "connect_seconds": round(connect_seconds, 2),
                 "broadcast_to_clients": percentiles(latencies)}

@@ -10,11 +10,11 @@ import asyncio
 import random
 import re
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 import psutil
-import websockets
 
 FINISHED = re.compile(r"(\d+) van de (\d+) klaar")  # the console, in Dutch (the default)
 JOINED = re.compile(r"<strong>(\d+)</strong> doen mee")  # the projector
@@ -43,13 +43,35 @@ def percentiles(values: list[float]) -> dict:
             "max_ms": round(1000 * ordered[-1], 1)}
 
 
-class Browser:
-    """One phone's (or the facilitator's) cookies over a shared HTTP connection pool."""
+@dataclass
+class Client:
+    """What all phones share: a pool of keep-alive HTTP connections and the WebSockets."""
 
-    def __init__(self, http: httpx.AsyncClient, base: str, gate: asyncio.Semaphore):
-        self.http = http
+    http: aiohttp.ClientSession
+    sockets: aiohttp.ClientSession
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls):
+        # Cookies are kept per phone (Browser), never in the shared sessions.
+        jar = aiohttp.DummyCookieJar()
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with (
+            # Requests in flight are capped, as a room's Wi-Fi would; the rest queue here.
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=MAX_IN_FLIGHT),
+                                  cookie_jar=jar, timeout=timeout) as http,
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                  cookie_jar=jar, timeout=timeout) as sockets,
+        ):
+            yield cls(http, sockets)
+
+
+class Browser:
+    """One phone's (or the facilitator's) cookies over the shared connections."""
+
+    def __init__(self, client: Client, base: str):
+        self.client = client
         self.base = base
-        self.gate = gate
         self.cookies: dict[str, str] = {}
 
     @property
@@ -57,31 +79,46 @@ class Browser:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     async def request(self, method: str, path: str, data: dict | None = None,
-                      htmx: bool = False) -> httpx.Response:
+                      htmx: bool = False) -> Response:
         headers = {"Cookie": self.cookie_header}
         if htmx:
             headers["HX-Request"] = "true"
             headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
-        # httpx slows down quadratically with thousands of queued requests; queue them here.
-        async with self.gate:
-            response = await self.http.request(method, self.base + path, data=data,
-                                               headers=headers)
-        for raw in response.headers.get_list("set-cookie"):
+        async with self.client.http.request(method, self.base + path, data=data,
+                                            headers=headers, allow_redirects=False) as response:
+            text = await response.text()
+            set_cookies = response.headers.getall("Set-Cookie", [])
+        for raw in set_cookies:
             name, _, rest = raw.partition("=")
             value = rest.split(";", 1)[0]
             if "Max-Age=0" in raw or 'expires=Thu, 01 Jan 1970' in raw:
                 self.cookies.pop(name, None)
             else:
                 self.cookies[name] = value
-        return response
+        return Response(response.status, text)
 
-    async def websocket(self, path: str):
+    async def websocket(self, path: str) -> aiohttp.ClientWebSocketResponse:
         ws_base = self.base.replace("http://", "ws://")
-        return await websockets.connect(
-            ws_base + path, additional_headers=[("Cookie", self.cookie_header)],
-            origin=self.base, compression=None, open_timeout=60, ping_interval=None,
-            max_size=2**23, close_timeout=2,
+        return await self.client.sockets.ws_connect(
+            ws_base + path, headers={"Cookie": self.cookie_header, "Origin": self.base},
+            compress=0, autoping=False, max_msg_size=2**23, timeout=aiohttp.ClientWSTimeout(
+                ws_receive=None, ws_close=2),
         )
+
+
+@dataclass
+class Response:
+    status_code: int
+    text: str
+
+
+async def messages(ws: aiohttp.ClientWebSocketResponse):
+    """The text frames of a socket until it closes."""
+    async for message in ws:
+        if message.type == aiohttp.WSMsgType.TEXT:
+            yield message.data
+        elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            break
 
 
 @dataclass
@@ -102,7 +139,8 @@ class Phone:
     first_screen: str = ""
     answering: asyncio.Event = field(default_factory=asyncio.Event)
     revealed: asyncio.Event = field(default_factory=asyncio.Event)
-    ws: object = None
+    ws: aiohttp.ClientWebSocketResponse | None = None
+    leaving: bool = False
 
     async def join(self) -> None:
         page = await self.browser.request("GET", f"/j/{self.code}/")
@@ -116,22 +154,21 @@ class Phone:
             raise RuntimeError(f"join answered {response.status_code}")
         await self.browser.request("GET", f"/j/{self.code}/")  # the redirect, as a browser
         self.ws = await self.browser.websocket(f"/ws/p/{self.code}/")
-        await asyncio.wait_for(self.ws.recv(), timeout=60)  # the current stage
+        await self.ws.receive_str(timeout=60)  # the current stage
         self.connected_at = now()
 
     async def listen(self) -> None:
-        try:
-            async for message in self.ws:
-                if 'data-step="answering"' in message and self.answering_at is None:
-                    self.answering_at = now()
-                    self.first_screen = message
-                    self.answering.set()
-                elif 'data-step="revealed"' in message and self.revealed_at is None:
-                    self.revealed_at = now()
-                    self.revealed.set()
-                    if 'id="my-result" hx-swap-oob' in message and "Jouw antwoord" in message:
-                        self.own_result_at = self.revealed_at
-        except websockets.ConnectionClosedError:
+        async for message in messages(self.ws):
+            if 'data-step="answering"' in message and self.answering_at is None:
+                self.answering_at = now()
+                self.first_screen = message
+                self.answering.set()
+            elif 'data-step="revealed"' in message and self.revealed_at is None:
+                self.revealed_at = now()
+                self.revealed.set()
+                if 'id="my-result" hx-swap-oob' in message and "Jouw antwoord" in message:
+                    self.own_result_at = self.revealed_at
+        if not self.leaving:  # the server closed the socket, or it broke
             self.disconnects += 1
 
     async def answer_all(self, window: float) -> None:
@@ -165,20 +202,17 @@ class Phone:
 class Screen:
     """The facilitator's console or the projector: every pushed state, timed."""
 
-    ws: object
+    ws: aiohttp.ClientWebSocketResponse
     pattern: re.Pattern
     states: list[tuple[float, int]] = field(default_factory=list)
     messages: int = 0
 
     async def listen(self) -> None:
-        try:
-            async for message in self.ws:
-                self.messages += 1
-                match = self.pattern.search(message)
-                if match:
-                    self.states.append((now(), int(match.group(1))))
-        except websockets.ConnectionClosed:
-            pass
+        async for message in messages(self.ws):
+            self.messages += 1
+            match = self.pattern.search(message)
+            if match:
+                self.states.append((now(), int(match.group(1))))
 
     def last(self) -> int:
         return self.states[-1][1] if self.states else 0
@@ -204,9 +238,9 @@ class ServerSampler:
         return {"cpu_s": cpu, "rss_mb": rss / 2**20, "t": now()}
 
 
-async def facilitator_login(http: httpx.AsyncClient, base: str, username: str,
+async def facilitator_login(client: Client, base: str, username: str,
                             password: str) -> Browser:
-    browser = Browser(http, base, asyncio.Semaphore(10))
+    browser = Browser(client, base)
     page = await browser.request("GET", "/login/")
     token = CSRF_INPUT.search(page.text).group(1)
     response = await browser.request("POST", "/login/", {
@@ -232,7 +266,6 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
                    join_concurrency: int = 200) -> dict:
     """Play a whole session and return the measurements."""
     rng = random.Random(seed)
-    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
     sampler = ServerSampler(pids) if pids else None
     samples: dict[str, dict] = {}
 
@@ -240,10 +273,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         if sampler:
             samples[name] = sampler.sample()
 
-    async with httpx.AsyncClient(limits=limits, timeout=120, follow_redirects=False,
-                                 cookies=None) as http:
-        http.cookies.jar.set_policy(_NoCookies())
-        facilitator = await facilitator_login(http, bases[0], *credentials)
+    async with Client.open() as client:
+        facilitator = await facilitator_login(client, bases[0], *credentials)
         console = Screen(await facilitator.websocket(f"/ws/f/{code}/"), FINISHED)
         projector = Screen(await facilitator.websocket(f"/ws/projector/{code}/"), JOINED)
         screen_tasks = [asyncio.create_task(console.listen()),
@@ -251,8 +282,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         sample("baseline")
 
         # Join: every phone opens the link, joins, and opens its WebSocket.
-        requests = asyncio.Semaphore(MAX_IN_FLIGHT)
-        crowd = [Phone(i, Browser(http, bases[i % len(bases)], requests), code,
+        crowd = [Phone(i, Browser(client, bases[i % len(bases)]), code,
                        random.Random(rng.random())) for i in range(phones)]
         gate = asyncio.Semaphore(join_concurrency)
         join_failures: list[str] = []
@@ -305,6 +335,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         sample("revealed")
 
         for phone in connected:
+            phone.leaving = True
             await phone.ws.close()
         await console.ws.close()
         await projector.ws.close()
@@ -377,23 +408,3 @@ def server_figures(samples: dict[str, dict], phones: int, answers: int) -> dict:
         if answers else None,
         "cpu_s_reveal": round(revealed["cpu_s"] - answered["cpu_s"], 2),
     }
-
-
-class _NoCookies:
-    """A cookie policy that stores nothing: each phone keeps its own cookies (see Browser)."""
-
-    netscape = True
-    rfc2965 = False
-    hide_cookie2 = False
-
-    def set_ok(self, cookie, request):
-        return False
-
-    def return_ok(self, cookie, request):
-        return False
-
-    def domain_return_ok(self, domain, request):
-        return False
-
-    def path_return_ok(self, path, request):
-        return False

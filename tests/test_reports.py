@@ -2,14 +2,17 @@
 
 import csv
 import io
+import threading
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
 from tests.builders import answer_all, join, move
+from workshop import reports
 from workshop.models import Answer, Note, Participant, Session
 from workshop.services import add_note, create_session
 
@@ -56,11 +59,20 @@ def test_the_report_waits_for_the_reveal(alice_client, workshop, phone):
     assert "Fase van de groep" not in r.text
 
 
+def streamed(response) -> bytes:
+    """The body of a response streamed from an async iterator (the PDF), as the server sends it."""
+
+    async def collect() -> bytes:
+        return b"".join([part async for part in response])
+
+    return async_to_sync(collect)()
+
+
 def test_the_pdf_has_the_report_in_it(alice_client, revealed):
     r = alice_client.get(f"/sessions/{revealed.code}/report.pdf")
     assert r.status_code == 200
     assert r["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(r.content))
+    reader = PdfReader(io.BytesIO(streamed(r)))
     assert 2 <= len(reader.pages) <= 8
     text = " ".join(page.extract_text() for page in reader.pages)
     assert revealed.title in text
@@ -120,6 +132,30 @@ def test_another_organisation_gets_404_on_every_report_url(bob_client, revealed,
 def test_anonymous_visitors_are_sent_to_the_login(client, revealed, method, path):
     r = getattr(client, method)(path.format(code=revealed.code))
     assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+def test_it_lays_the_pdf_out_outside_the_request_thread(alice_client, revealed, monkeypatch):
+    # The shared thread serves every phone's request (config/asgi.py): a layout of a few
+    # hundred milliseconds must not hold it up.
+    threads = []
+    write_pdf = reports.write_pdf
+
+    def recording_write_pdf(html: str) -> bytes:
+        threads.append(threading.current_thread())
+        return write_pdf(html)
+
+    monkeypatch.setattr(reports, "write_pdf", recording_write_pdf)
+    r = alice_client.get(f"/sessions/{revealed.code}/report.pdf")
+    assert threads == []  # the view has returned without laying anything out
+    assert streamed(r).startswith(b"%PDF")
+    assert threads and threads[0] is not threading.current_thread()
+
+
+def test_it_answers_503_when_the_pdf_cannot_be_made(alice_client, revealed, monkeypatch):
+    monkeypatch.setattr(reports, "pdf_available", lambda: False)
+    r = alice_client.get(f"/sessions/{revealed.code}/report.pdf")
+    assert r.status_code == 503
+    assert "WeasyPrint" in r.text
 
 
 def test_a_share_link_shows_the_report_until_it_is_revoked(alice_client, client, revealed):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 
@@ -71,27 +72,28 @@ def _stylesheets() -> str:
     )
 
 
-class PdfUnavailable(Exception):
-    """WeasyPrint or the system libraries it needs (Pango) are not installed."""
-
-
 def report_pdf_html(session: Session) -> str:
     """The report as the HTML document the PDF is laid out from (needs the database)."""
     context = report_context(session) | {"stylesheet": _stylesheets()}
     return render_to_string("workshop/report_pdf.html", context)
 
 
-def write_pdf(html: str) -> bytes:
-    """Lay the report out as a PDF (no database: this may run in any thread)."""
+@functools.cache
+def pdf_available() -> bool:
+    """Whether WeasyPrint and the system libraries it needs (Pango) are installed."""
     try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as exc:  # OSError: a missing Pango library
-        raise PdfUnavailable(str(exc)) from exc
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):  # OSError: a missing Pango library
+        return False
+    return True
+
+
+def write_pdf(html: str) -> bytes:
+    """Lay the report out as a PDF (no database: this may run in any thread). Check
+    pdf_available() first."""
+    from weasyprint import HTML
+
     return HTML(string=html).write_pdf()
-
-
-def report_pdf(session: Session) -> bytes:
-    return write_pdf(report_pdf_html(session))
 
 
 @dataclass(frozen=True)

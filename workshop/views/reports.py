@@ -4,10 +4,9 @@ organisation's history with a comparison of two sessions."""
 import asyncio
 import secrets
 
-from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -22,18 +21,21 @@ def _filename(session: Session, extension: str) -> str:
     return f"digitaal-dna-{slugify(session.title)[:40]}-{session.created_at:%Y-%m-%d}.{extension}"
 
 
-async def _pdf_response(session: Session) -> HttpResponse:
-    # The layout takes a few hundred milliseconds; it runs in a thread of its own, so that the
-    # shared thread that serves the phones' requests (see config/asgi.py) is not held up.
-    html = await sync_to_async(reports.report_pdf_html)(session)
-    try:
-        pdf = await asyncio.to_thread(reports.write_pdf, html)
-    except reports.PdfUnavailable:
+def _pdf_response(session: Session) -> HttpResponse:
+    if not reports.pdf_available():
         return HttpResponse(
             _("PDF export is not available on this server: WeasyPrint and Pango are needed."),
             status=503, content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(pdf, content_type="application/pdf")
+    html = reports.report_pdf_html(session)
+
+    async def layout():
+        # The layout takes a few hundred milliseconds. It runs as the response is sent, after
+        # the view has returned, in a thread of its own: the shared thread that serves the
+        # phones' requests (see config/asgi.py) is not held up.
+        yield await asyncio.to_thread(reports.write_pdf, html)
+
+    response = StreamingHttpResponse(layout(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_filename(session, "pdf")}"'
     return response
 
@@ -49,10 +51,8 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-async def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    user = await request.auser()
-    session = await sync_to_async(get_session_for_user)(request, code, user)
-    return await _pdf_response(session)
+def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    return _pdf_response(get_session_for_user(request, code))
 
 
 @login_required
@@ -94,8 +94,8 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "workshop/report.html", ctx)
 
 
-async def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return await _pdf_response(await sync_to_async(_shared_session)(token))
+def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    return _pdf_response(_shared_session(token))
 
 
 @login_required

@@ -3,6 +3,7 @@
 import os
 
 import django
+from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -18,7 +19,18 @@ class SharedThreadASGIHandler(ASGIHandler):
     consumers' database calls use too, one persistent connection (CONN_MAX_AGE) serves them
     all. The GIL and SQLite's single writer serialised this work anyway; slow work that does not
     touch the database (the PDF layout) is sent to other threads explicitly.
+
+
+    The middleware chain and the views run there in one go. In Django's async chain every
+    middleware written for both modes (all of Django's own) hops to that thread and back for
+    each of its hooks: a dozen hops a request, which cost more than the answer itself.
     """
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

@@ -30,7 +30,8 @@ def layer(request, settings):
             "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
         }}
     else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {
+            "BACKEND": "workshop.layers.WorkshopInMemoryChannelLayer"}}
     channel_layers.backends.clear()
     yield request.param
     channel_layers.backends.clear()

@@ -60,7 +60,7 @@ async def measure(clients: int, payload_bytes: int, rounds: int = 3) -> dict:
 
             async def connect():
                 async with gate:
-                    sockets.append(await ws_connect(uri + "/client", compress=0, autoping=False,
+                    sockets.append(await ws_connect(uri + "/client", compress=0,
                                                     max_msg_size=2**23))
 
             started = time.perf_counter()

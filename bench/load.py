@@ -101,7 +101,7 @@ class Browser:
         ws_base = self.base.replace("http://", "ws://")
         return await self.client.sockets.ws_connect(
             ws_base + path, headers={"Cookie": self.cookie_header, "Origin": self.base},
-            compress=0, autoping=False, max_msg_size=2**23, timeout=aiohttp.ClientWSTimeout(
+            compress=0, max_msg_size=2**23, timeout=aiohttp.ClientWSTimeout(
                 ws_receive=None, ws_close=2),
         )
 
@@ -117,8 +117,11 @@ async def messages(ws: aiohttp.ClientWebSocketResponse):
     async for message in ws:
         if message.type == aiohttp.WSMsgType.TEXT:
             yield message.data
-        elif message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
-            break
+
+
+def end_of(ws: aiohttp.ClientWebSocketResponse) -> str:
+    """Why a socket ended, for the report."""
+    return f"socket closed with code {ws.close_code}: {ws.exception()!r}"[:200]
 
 
 @dataclass
@@ -170,6 +173,7 @@ class Phone:
                     self.own_result_at = self.revealed_at
         if not self.leaving:  # the server closed the socket, or it broke
             self.disconnects += 1
+            self.errors.append(end_of(self.ws))
 
     async def answer_all(self, window: float) -> None:
         """Every question, with random think times spread over the window."""

@@ -154,7 +154,12 @@ class Participant(models.Model):
         """The phone's participant in session `code`, with its session, in one query."""
         if not token:
             return None
-        return cls.objects.select_related("session").filter(token=token, session__code=code).first()
+        # get(), not first(): a token is unique, and first() would compile an ORDER BY on
+        # every answer.
+        try:
+            return cls.objects.select_related("session").get(token=token, session__code=code)
+        except cls.DoesNotExist:
+            return None
 
     @property
     def label(self) -> str:

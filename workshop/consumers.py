@@ -16,9 +16,9 @@ from config.middleware import cookie_language
 from workshop import groups, stage
 from workshop.models import Participant, Session
 
-# Consoles and projectors re-render at most this often while answers stream in, however
-# many phones there are.
-COALESCE_SECONDS = 0.3
+# Consoles and projectors re-render at most once in this many seconds while answers stream
+# in, however many phones there are; a change after a quiet moment is shown at once.
+COALESCE_SECONDS = 0.2
 FORBIDDEN = 4403  # closing code for a socket that may not watch this session
 
 
@@ -85,7 +85,10 @@ class LiveStateConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.code = self.scope["url_route"]["kwargs"]["code"]
-        self.pending: asyncio.Task | None = None
+        self.renderer: asyncio.Task | None = None
+        self.dirty = self.urgent = False
+        self.wake = asyncio.Event()
+        self.rendered_at = -COALESCE_SECONDS
         if not await self.may_watch():
             await self.close(code=FORBIDDEN)
             return
@@ -96,8 +99,8 @@ class LiveStateConsumer(AsyncWebsocketConsumer):
         await self.send_state()
 
     async def disconnect(self, close_code):
-        if self.pending:
-            self.pending.cancel()
+        if self.renderer:
+            self.renderer.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -106,20 +109,34 @@ class LiveStateConsumer(AsyncWebsocketConsumer):
         pass
 
     async def state_dirty(self, event):
+        self.dirty = True
         if event.get("urgent"):
-            if self.pending:
-                self.pending.cancel()
-                self.pending = None
-            await self.send_state()
-        elif self.pending is None:
-            self.pending = asyncio.create_task(self.send_state_later())
+            self.urgent = True
+            self.wake.set()
+        if self.renderer is None:
+            self.renderer = asyncio.create_task(self.render_while_dirty())
 
-    async def send_state_later(self):
-        await asyncio.sleep(COALESCE_SECONDS)
-        self.pending = None
-        await self.send_state()
+    async def render_while_dirty(self):
+        """One render at a time, at most one per COALESCE_SECONDS unless a change is urgent (a
+        step). A change that arrives during a render gets a render of its own afterwards, so
+        the last answer is always shown."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self.dirty:
+                wait = self.rendered_at + COALESCE_SECONDS - loop.time()
+                if wait > 0 and not self.urgent:
+                    self.wake.clear()
+                    try:
+                        await asyncio.wait_for(self.wake.wait(), timeout=wait)
+                    except TimeoutError:
+                        pass
+                self.dirty = self.urgent = False
+                await self.send_state()
+        finally:
+            self.renderer = None
 
     async def send_state(self):
+        self.rendered_at = asyncio.get_running_loop().time()
         await self.send(text_data=await self.render_state())
 
     @database_sync_to_async

@@ -18,7 +18,11 @@ COOKIE_MAX_AGE = 7 * 24 * 3600
 
 
 def _find_session(code: str) -> Session | None:
-    return Session.objects.filter(code=normalize_code(code)).first()
+    # get(), not first(): a code is unique, and first() compiles an ORDER BY on every join.
+    try:
+        return Session.objects.get(code=normalize_code(code))
+    except Session.DoesNotExist:
+        return None
 
 
 def _current_participant(request: HttpRequest, code: str) -> Participant | None:

@@ -55,13 +55,13 @@ class Client:
     async def open(cls):
         # Cookies are kept per phone (Browser), never in the shared sessions.
         jar = aiohttp.DummyCookieJar()
-        timeout = aiohttp.ClientTimeout(total=120)
         async with (
             # Requests in flight are capped, as a room's Wi-Fi would; the rest queue here.
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=MAX_IN_FLIGHT),
-                                  cookie_jar=jar, timeout=timeout) as http,
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
-                                  cookie_jar=jar, timeout=timeout) as sockets,
+                                  cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=120)) as http,
+            # No total timeout for sockets: aiohttp would close a socket that long after it opened.
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=jar,
+                                  timeout=aiohttp.ClientTimeout(total=None, connect=60)) as sockets,
         ):
             yield cls(http, sockets)
 

@@ -3,9 +3,11 @@ layer and once on Redis."""
 
 import asyncio
 import importlib
+import time
 import uuid
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -109,6 +111,23 @@ async def test_it_pushes_a_step_change_to_every_phone(workshop, phone, phone2, a
         # Question 1 comes with the push: no phone has to ask for it.
         assert "Vraag 1 van 4" in message and 'hx-trigger="load"' not in message
         await communicator.disconnect()
+
+
+async def test_a_push_does_not_wait_for_the_thread_that_serves_requests(workshop, phone):
+    # Every request's sync code runs in one shared thread (config/asgi.py). A push to a phone
+    # or a console must not queue behind a backlog of answers there.
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    communicator = phone_socket(workshop, phone)
+    assert (await communicator.connect())[0]
+    await communicator.receive_from()  # the lobby
+    busy = asyncio.ensure_future(sync_to_async(time.sleep)(1.5))  # the shared thread, busy
+    await asyncio.sleep(0.05)
+    await get_channel_layer().group_send(groups.participants(workshop.code), {
+        "type": "stage.push", "html": {"nl": "<div id=stage>x</div>", "en": "x"}})
+    assert await communicator.receive_from(timeout=0.7) == "<div id=stage>x</div>"
+    assert not busy.done()
+    await busy
+    await communicator.disconnect()
 
 
 async def test_a_reopened_session_lets_each_phone_load_its_own_question(

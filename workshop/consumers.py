@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -31,7 +32,20 @@ def scope_language(scope) -> str:
     return cookie_language(scope.get("cookies", {}))
 
 
-class ParticipantConsumer(AsyncWebsocketConsumer):
+class WorkshopConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        # Channels runs close_old_connections() before every message, in the one thread that
+        # serves every request (see config/asgi.py), so each message waited behind the queue of
+        # answers there: a reveal to 2,000 phones was 2,000 turns in that queue. Our handlers
+        # reach the database only through database_sync_to_async, which closes stale
+        # connections itself, in the thread that uses them.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class ParticipantConsumer(WorkshopConsumer):
     async def connect(self):
         self.code = self.scope["url_route"]["kwargs"]["code"]
         token = self.scope.get("cookies", {}).get(participant_cookie(self.code), "")
@@ -75,7 +89,7 @@ class ParticipantConsumer(AsyncWebsocketConsumer):
         return stage.render_stage(session, self.language, context)
 
 
-class LiveStateConsumer(AsyncWebsocketConsumer):
+class LiveStateConsumer(WorkshopConsumer):
     """A facilitator's screen (console or projector): re-rendered from the database whenever the
     session changes, coalesced so that a burst of answers costs a few renders, not one each."""
 

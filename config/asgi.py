@@ -29,7 +29,6 @@ class SharedThreadASGIHandler(ASGIHandler):
     all. The GIL and SQLite's single writer serialised this work anyway; slow work that does not
     touch the database (the PDF layout) is sent to other threads explicitly.
 
-
     The middleware chain and the views run there in one go. In Django's async chain every
     middleware written for both modes (all of Django's own) hops to that thread and back for
     each of its hooks: a dozen hops a request, which cost more than the answer itself.

@@ -6,12 +6,11 @@ from django.shortcuts import get_object_or_404
 from workshop.models import Organisation, Session
 
 
-def get_session_for_user(request: HttpRequest, code: str, user=None) -> Session:
-    """`user` for async views, which have loaded it with `await request.auser()`."""
+def get_session_for_user(request: HttpRequest, code: str) -> Session:
     return get_object_or_404(
         Session.objects.select_related("questionnaire", "organisation", "created_by"),
         code=code,
-        organisation__members=user or request.user,
+        organisation__members=request.user,
     )
 
 

@@ -1,7 +1,7 @@
 """An asyncio load generator that plays N phones, one facilitator console and one projector
 against running servers, exactly as the pages do: open /j/<CODE>, join, open the participant
-WebSocket, answer every question over HTTP within a window, listen for the pushes, and fetch
-the own result after the reveal.
+WebSocket, answer every question over HTTP within a window, and listen for the pushes, the
+reveal with each phone's own result in the same frame.
 """
 
 from __future__ import annotations
@@ -334,14 +334,10 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         console_complete = await console.wait_for(len(finished_phones), timeout=15)
         sample("answered")
 
-        # The reveal: the push reaches every phone, which then fetches its own result.
+        # The reveal: the push reaches every phone, its own result in the same frame.
         reveal_sent = await change_step(facilitator, code, "revealed")
         await asyncio.wait([asyncio.create_task(p.revealed.wait()) for p in connected],
                            timeout=30)
-        # Each phone's own result follows its stage over the socket.
-        deadline = now() + 15
-        while now() < deadline and any(p.own_result_at is None for p in connected):
-            await asyncio.sleep(0.05)
         sample("revealed")
 
         for phone in connected:

@@ -20,7 +20,7 @@ def step_changed(session: Session) -> None:
     html = {code: stage.render_stage(session, code, context) for code, _ in settings.LANGUAGES}
     message = {"type": "stage.push", "html": html}
     if context["results"]:
-        # Each phone's own result follows over its socket; this names the reveal it belongs to.
+        # Each phone adds its own result to this frame; this names the reveal it belongs to.
         message["version"] = f"{session.step}-{time.time_ns()}"
     async_to_sync(get_channel_layer().group_send)(groups.participants(session.code), message)
     state_changed(session, urgent=True)

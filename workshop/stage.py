@@ -3,7 +3,7 @@ phone (its page, or its socket re-syncing).
 
 Everything a phone would otherwise fetch at the moment a step changes is sent with the step,
 so that a step change does not set off one HTTP request per phone: at the start, question 1
-is in the pushed stage; at the reveal, each phone's own result follows over its socket,
+is in the pushed stage; at the reveal, each phone's own result goes in the same frame,
 rendered once per distinct score.
 """
 

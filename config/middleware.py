@@ -1,5 +1,6 @@
-from django.conf import settings
 from django.utils import translation
+
+from workshop.identity import cookie_language
 
 
 class LanguageCookieMiddleware:
@@ -19,9 +20,3 @@ class LanguageCookieMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
-
-
-def cookie_language(cookies) -> str:
-    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
-    supported = {code for code, _ in settings.LANGUAGES}
-    return chosen if chosen in supported else settings.LANGUAGE_CODE

@@ -3,7 +3,7 @@
 from django.test import Client
 
 from workshop import services
-from workshop.consumers import participant_cookie
+from workshop.identity import participant_cookie
 from workshop.models import Participant, Session
 
 

@@ -1,8 +1,9 @@
-"""Pushes to the open screens of a session, after a write has been saved.
+"""Pushes to the open screens of a session. Called by the services once a write is committed
+(services.announce), never by views.
 
 Phones get a fragment only when the step changes: it is rendered once per language and the same
 string goes to every phone. Consoles and projectors get a small "dirty" note on every change and
-render their own state from the database, at most a few times a second (see consumers.py).
+render their own state from the database, at most a few times a second (see coalesce.py).
 """
 
 import time
@@ -11,13 +12,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from workshop import groups, stage
+from workshop import groups
 from workshop.models import Session
+from workshop.screens import phone
 
 
 def step_changed(session: Session) -> None:
-    context = stage.stage_context(session)
-    html = {code: stage.render_stage(session, code, context) for code, _ in settings.LANGUAGES}
+    context = phone.stage_context(session)
+    html = {code: phone.render_stage(session, code, context) for code, _ in settings.LANGUAGES}
     message = {"type": "stage.push", "html": html}
     if context["results"]:
         # Each phone adds its own result to this frame; this names the reveal it belongs to.

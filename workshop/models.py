@@ -114,10 +114,6 @@ class Session(models.Model):
         return step in self.TRANSITIONS.get(self.step, set())
 
     @property
-    def accepts_answers(self) -> bool:
-        return self.step == self.ANSWERING
-
-    @property
     def accepts_joins(self) -> bool:
         return self.step in (self.LOBBY, self.ANSWERING)
 
@@ -148,18 +144,6 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"#{self.number}"
-
-    @classmethod
-    def find(cls, code: str, token: str) -> Participant | None:
-        """The phone's participant in session `code`, with its session, in one query."""
-        if not token:
-            return None
-        # get(), not first(): a token is unique, and first() would compile an ORDER BY on
-        # every answer.
-        try:
-            return cls.objects.select_related("session").get(token=token, session__code=code)
-        except cls.DoesNotExist:
-            return None
 
     @property
     def label(self) -> str:

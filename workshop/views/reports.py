@@ -6,15 +6,16 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from workshop import reports
+from workshop.access import get_organisation_for_user, get_session_for_user, get_shared_session
 from workshop.models import Session
-from workshop.views.access import get_organisation_for_user, get_session_for_user
 
 
 def _filename(session: Session, extension: str) -> str:
@@ -44,7 +45,8 @@ def _pdf_response(session: Session) -> HttpResponse:
 def report(request: HttpRequest, code: str) -> HttpResponse:
     session = get_session_for_user(request, code)
     share_url = (
-        request.build_absolute_uri(f"/r/{session.share_token}/") if session.share_token else None
+        request.build_absolute_uri(reverse("shared_report", args=[session.share_token]))
+        if session.share_token else None
     )
     ctx = reports.report_context(session) | {"share_url": share_url, "manage": True}
     return render(request, "workshop/report.html", ctx)
@@ -79,23 +81,14 @@ def share(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("report", session.code)
 
 
-def _shared_session(token: str) -> Session:
-    if not token:
-        raise Http404
-    return get_object_or_404(
-        Session.objects.select_related("questionnaire", "organisation", "created_by"),
-        share_token=token,
-    )
-
-
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
-    session = _shared_session(token)
-    ctx = reports.report_context(session) | {"pdf_url": f"/r/{token}/report.pdf"}
+    session = get_shared_session(token)
+    ctx = reports.report_context(session) | {"pdf_url": reverse("shared_report_pdf", args=[token])}
     return render(request, "workshop/report.html", ctx)
 
 
 def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return _pdf_response(_shared_session(token))
+    return _pdf_response(get_shared_session(token))
 
 
 @login_required

@@ -11,7 +11,9 @@ import urllib.request
 from http.cookiejar import CookieJar
 
 import pytest
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from django.db import connections
 
 from bench.servers import Cluster, manage, prepare, server_env
 from config.shared_thread import SharedThreadASGIHandler
@@ -46,6 +48,8 @@ async def test_every_request_runs_in_one_shared_thread_outside_the_event_loop():
     handler.get_response = recording_get_response
     assert [await get(handler, "/join"), await get(handler, "/phases/")] == [200, 200]
     assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+    # The shared thread keeps its connection; PostgreSQL will not drop a test database in use.
+    await sync_to_async(connections.close_all, thread_sensitive=True)()
 
 
 def test_the_middleware_chain_is_loaded_for_one_sync_call():

@@ -20,8 +20,7 @@ class BandStripe:
 @dataclass(frozen=True)
 class Series:
     name: str
-    points: str  # "x,y x,y ..." for a <polyline>; runs broken by a missing value are split
-    segments: tuple[str, ...]
+    segments: tuple[str, ...]  # "x,y x,y ..." per <polyline>: a missing value splits a line
     dots: tuple[tuple[float, float, float], ...]  # (x, y, value)
 
 
@@ -87,7 +86,7 @@ def timeline(
             segments[-1].append(f"{x},{y}")
             dots.append((x, y, round(value, 1)))
         parts = tuple(" ".join(seg) for seg in segments if seg)
-        built.append(Series(name, " ".join(parts), parts, tuple(dots)))
+        built.append(Series(name, parts, tuple(dots)))
 
     return Timeline(
         width=width, height=height, left=left, right=right, top=top, bottom=bottom,

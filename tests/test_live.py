@@ -27,7 +27,7 @@ def layer(request, settings):
     if request.param == "redis":
         url = redis_url_or_skip()
         settings.CHANNEL_LAYERS = {"default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "workshop.layers.WorkshopRedisPubSubChannelLayer",
             # A prefix of its own per test: nothing left over from another test arrives here.
             "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
         }}

@@ -60,7 +60,9 @@ def announce(push: Callable[[Session], None], session: Session) -> None:
     transaction.on_commit(lambda: push(session))
 
 
-def join(session: Session, name: str, discipline: str) -> Participant:
+def join(session: Session, name: str, discipline: str, join_key: str) -> Participant:
+    """Join the session, once per join form: `join_key` comes with the form, so a double tap
+    or a resent form brings back the participant it made instead of making another."""
     if not session.accepts_joins:
         raise WorkshopError(_("This session no longer accepts new participants."), status=403)
     if discipline not in session.disciplines:
@@ -68,11 +70,15 @@ def join(session: Session, name: str, discipline: str) -> Participant:
     # Numbers are pseudonyms for reports; two phones joining at once may pick the same one,
     # so retry on the unique constraint.
     for _attempt in range(20):
+        earlier = session.participants.filter(join_key=join_key).first()
+        if earlier is not None:
+            return earlier
         try:
             with transaction.atomic():
                 highest = session.participants.aggregate(n=Max("number"))["n"] or 0
                 participant = Participant.objects.create(
-                    session=session, number=highest + 1, name=name, discipline=discipline
+                    session=session, number=highest + 1, name=name, discipline=discipline,
+                    join_key=join_key,
                 )
         except IntegrityError:
             continue
@@ -144,6 +150,28 @@ def reveal_if_everyone_finished(session: Session) -> bool:
     except WorkshopError:
         return False  # someone else revealed or closed it first
     return True
+
+
+def resend_step(session: Session) -> None:
+    """Push the current step to every screen again: after an outage a facilitator need not
+    wait for the screens to converge by themselves."""
+    announce(broadcast.step_changed, session)
+
+
+def remove_participant(session: Session, number: int) -> None:
+    """Take a participant out before the reveal (a phone that joined and left): their answers
+    go with them, and auto-reveal no longer waits for them."""
+    with transaction.atomic():
+        step = Session.objects.select_for_update().values_list("step", flat=True).get(
+            pk=session.pk
+        )
+        if step not in (Session.LOBBY, Session.ANSWERING):
+            raise WorkshopError(_("After the reveal nobody can be taken out of the results."))
+        deleted, _counts = session.participants.filter(number=number).delete()
+        if not deleted:
+            raise WorkshopError(_("That participant is no longer in the session."), status=404)
+    announce(broadcast.state_changed, session)
+    reveal_if_everyone_finished(session)
 
 
 def add_note(session: Session, kind: str, text: str, owner: str = "") -> Note:

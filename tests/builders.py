@@ -1,5 +1,7 @@
 """Plain builder functions for the workshop tests."""
 
+import secrets
+
 from django.test import Client
 
 from workshop import services
@@ -8,7 +10,8 @@ from workshop.models import Participant, Session
 
 
 def join(phone: Client, session: Session, discipline: str, name: str = "") -> Participant:
-    response = phone.post(f"/j/{session.code}/", {"name": name, "discipline": discipline})
+    response = phone.post(f"/j/{session.code}/", {"name": name, "discipline": discipline,
+                                                  "join_key": secrets.token_urlsafe(24)})
     assert response.status_code == 302, response.content
     token = phone.cookies[participant_cookie(session.code)].value
     return Participant.objects.get(token=token)

@@ -69,7 +69,8 @@ def test_a_phone_joins_and_answers_over_real_http(tmp_path):
             assert page.headers["Content-Language"] == "nl"  # the middleware chain ran
             html = page.read().decode()
         token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "name": "",
+        key = html.split('name="join_key" value="', 1)[1].split('"', 1)[0]
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "name": "", "join_key": key,
                                        "discipline": "Marketing"}).encode()
         with phone.open(f"{base}/j/{code}/", data=body) as joined:
             assert joined.status == 200 and "Je doet mee!" in joined.read().decode()

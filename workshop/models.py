@@ -135,11 +135,16 @@ class Participant(models.Model):
     name = models.CharField(_("name"), max_length=60, blank=True)
     discipline = models.CharField(_("discipline"), max_length=100)
     joined_at = models.DateTimeField(default=timezone.now)
+    # The random key of the join form that made this participant: the same form sent twice
+    # (a double tap, a retry) finds this participant instead of making another.
+    join_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "number"], name="unique_participant_number")
+            models.UniqueConstraint(fields=["session", "number"], name="unique_participant_number"),
+            models.UniqueConstraint(fields=["session", "join_key"], name="unique_join_key",
+                                    condition=~models.Q(join_key="")),
         ]
 
     def __str__(self) -> str:

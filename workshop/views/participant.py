@@ -77,7 +77,8 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.join(session, form.cleaned_data["name"].strip(),
-                                        form.cleaned_data["discipline"])
+                                        form.cleaned_data["discipline"],
+                                        form.cleaned_data["join_key"])
         except services.WorkshopError as error:
             return _message(request, error.message, error.status)
         response = redirect(canonical)

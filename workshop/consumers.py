@@ -4,20 +4,36 @@ the current state from the database, never a replay of events."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+
 from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.dispatch import receiver
 
 from workshop import access, groups
 from workshop.coalesce import Coalescer
 from workshop.identity import participant_token, scope_language
+from workshop.layers import layer_reconnected
 from workshop.screens import console, phone, projector
 
 # Consoles and projectors re-render at most once in this many seconds while answers stream
 # in, however many phones there are; a change after a quiet moment is shown at once.
 COALESCE_SECONDS = 0.2
 FORBIDDEN = 4403  # closing code for a socket that may not watch this session
+
+# This process's open sockets, so that they can all re-send their state from the database when
+# the process's connection to the channel layer comes back after a fault: what was pushed in
+# between never reached them.
+_open_sockets: weakref.WeakSet[WorkshopConsumer] = weakref.WeakSet()
+
+
+@receiver(layer_reconnected)
+def resync_open_sockets(sender, **kwargs) -> None:
+    for consumer in list(_open_sockets):
+        asyncio.ensure_future(consumer.send_current_state())
 
 
 class WorkshopConsumer(AsyncWebsocketConsumer):
@@ -45,9 +61,11 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.group = self.group_name(self.code)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        _open_sockets.add(self)
         await self.send_current_state()
 
     async def disconnect(self, close_code):
+        _open_sockets.discard(self)
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

@@ -9,6 +9,9 @@ urlpatterns = [
     path("sessions/new/", facilitator.session_new, name="session_new"),
     path("sessions/<code:code>/", facilitator.console, name="console"),
     path("sessions/<code:code>/step/", facilitator.change_step, name="change_step"),
+    path("sessions/<code:code>/resend/", facilitator.resend_step, name="resend_step"),
+    path("sessions/<code:code>/participants/<int:number>/remove/",
+         facilitator.remove_participant, name="remove_participant"),
     path("sessions/<code:code>/notes/", facilitator.add_note, name="add_note"),
     path("sessions/<code:code>/projector/", facilitator.projector, name="projector"),
     # Reports and history

@@ -73,6 +73,8 @@ def step_actions(session: Session) -> list[StepAction]:
 def live_context(session: Session) -> dict:
     return room.live_context(session, names_listed=PROGRESS_LIST_LIMIT) | {
         "step_actions": step_actions(session),
+        # Before the reveal a facilitator can take out a phone that joined and left.
+        "can_remove": session.step in (Session.LOBBY, Session.ANSWERING),
         "accent": ACCENT,
     }
 

@@ -59,9 +59,35 @@ def change_step(request: HttpRequest, code: str) -> HttpResponse:
     except services.WorkshopError as error:
         ctx = console_screen.live_context(session) | {"error": error.message}
         return render(request, console_screen.LIVE_TEMPLATE, ctx, status=error.status)
+    return _live_answer(request, session)
+
+
+def _live_answer(request: HttpRequest, session) -> HttpResponse:
+    """After a console action: the console's live part (htmx), or the console page."""
     if not request.htmx:
         return redirect("console", session.code)
     return render(request, console_screen.LIVE_TEMPLATE, console_screen.live_context(session))
+
+
+@login_required
+@require_POST
+def resend_step(request: HttpRequest, code: str) -> HttpResponse:
+    session = access.get_session_for_user(request, code)
+    services.resend_step(session)
+    return _live_answer(request, session)
+
+
+@login_required
+@require_POST
+def remove_participant(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    session = access.get_session_for_user(request, code)
+    try:
+        services.remove_participant(session, number)
+    except services.WorkshopError as error:
+        ctx = console_screen.live_context(session) | {"error": error.message}
+        return render(request, console_screen.LIVE_TEMPLATE, ctx, status=error.status)
+    session.refresh_from_db()  # auto-reveal may have revealed it
+    return _live_answer(request, session)
 
 
 @login_required

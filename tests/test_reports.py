@@ -59,6 +59,78 @@ def test_the_report_waits_for_the_reveal(alice_client, workshop, phone):
     assert "Fase van de groep" not in r.text
 
 
+PHASE_NAMES = ["Ik zie", "Ik wil", "Ik kan", "Ik doe"]
+
+
+@pytest.fixture(params=["answering", "reopened", "closed"])
+def unrevealed(request, workshop, phone, phone2):
+    """The answers of the `revealed` fixture, but the results are not (or no longer) revealed:
+    still answering, answering again after a reveal, or closed without a reveal."""
+    from django.test import Client
+
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Marketing", "Bram")
+    director = Client()
+    join(director, workshop, "Directie", "Cas")
+    session = move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    answer_all(phone2, workshop, "3232")
+    answer_all(director, workshop, "21")
+    if request.param == "reopened":
+        session = move(session, Session.REVEALED, Session.ANSWERING)
+    elif request.param == "closed":
+        session = move(session, Session.CLOSED)
+    assert not session.results_visible
+    return session
+
+
+def assert_no_results(text: str) -> None:
+    assert "8,5" not in text and "8.5" not in text  # the group total
+    for phase in PHASE_NAMES:
+        assert phase not in text
+    assert "kozen hetzelfde antwoord" not in text
+    assert "Aanbevolen voor de fase" not in text
+
+
+def test_the_web_report_shows_no_results_before_the_reveal(alice_client, unrevealed):
+    r = alice_client.get(f"/sessions/{unrevealed.code}/report/")
+    assert r.status_code == 200
+    assert "verschijnen hier zodra" in r.text
+    assert_no_results(r.text)
+    assert r.context["results"] is None and r.context["phase"] is None
+
+
+def test_the_shared_report_shows_no_results_before_the_reveal(alice_client, client, unrevealed):
+    alice_client.post(f"/sessions/{unrevealed.code}/share/", {"action": "create"})
+    token = Session.objects.get().share_token
+    r = client.get(f"/r/{token}/")
+    assert r.status_code == 200
+    assert "verschijnen hier zodra" in r.text
+    assert_no_results(r.text)
+    assert r.context["results"] is None and r.context["phase"] is None
+
+
+def test_the_pdf_shows_no_results_before_the_reveal(unrevealed):
+    html = reports.report_pdf_html(unrevealed)
+    assert unrevealed.title in html and "verschijnen hier zodra" in html
+    assert_no_results(html)
+
+
+def test_the_csv_lists_who_joined_but_no_results_before_the_reveal(alice_client, unrevealed):
+    r = alice_client.get(f"/sessions/{unrevealed.code}/report.csv")
+    assert r.status_code == 200
+    body = r.content.decode("utf-8")
+    assert body.startswith("\ufeff") and "\r\n" in body
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    # Only the participants' numbers and disciplines: no answer, total or phase columns, so
+    # that an empty cell cannot be read as "not answered".
+    assert rows[0] == ["deelnemer", "discipline"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3"]
+    assert all(len(row) == 2 for row in rows)
+    for phase in PHASE_NAMES:
+        assert phase not in body
+
+
 def streamed(response) -> bytes:
     """The body of a response streamed from an async iterator (the PDF), as the server sends it."""
 

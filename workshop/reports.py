@@ -19,18 +19,24 @@ from workshop.results import answer_sets, build_progress, build_results, session
 
 
 def report_context(session: Session) -> dict:
-    results = build_results(session)
+    # Before the reveal the results are not even built: the template cannot show what it
+    # does not get.
+    results = build_results(session) if session.results_visible else None
     return {
         "session": session,
         "results": results,
         "progress": build_progress(session),
         "notes": session.notes.all(),
-        "phase": results.phase,
+        "phase": results.phase if results else None,
     }
 
 
 def report_csv(session: Session) -> str:
     """One row per participant: a pseudonymous number, never a name.
+
+    Before the reveal only the participants' numbers and disciplines, without the answer,
+    total and phase columns: the results stay hidden until the reveal, and empty answer
+    columns would read as "nobody answered".
 
     Semicolons and a byte order mark: Excel with a Dutch locale splits on ';' and reads the
     BOM as UTF-8; LibreOffice detects both.
@@ -41,19 +47,24 @@ def report_csv(session: Session) -> str:
     points = {o.pk: o.points for q in questions for o in q.options.all()}
     phases = {slug: str(p.name) for slug, p in Phase.by_slug().items()}
     sets = answer_sets(session)
+    participants = session.participants.order_by("number")
+    visible = session.results_visible
 
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [_("participant"), _("discipline")]
-        + [_("Q%(n)s") % {"n": i} for i in range(1, len(questions) + 1)]
-        + [_("total"), _("phase"), _("on the border with")]
-    )
-    for participant in session.participants.order_by("number"):
+    header = [_("participant"), _("discipline")]
+    if visible:
+        header += [_("Q%(n)s") % {"n": i} for i in range(1, len(questions) + 1)]
+        header += [_("total"), _("phase"), _("on the border with")]
+    writer.writerow(header)
+    for participant in participants:
+        row = [participant.number, participant.discipline]
+        if not visible:
+            writer.writerow(row)
+            continue
         answers = sets.get(participant.pk, {})
         score = scoring.score_participant(instrument, answers)
-        row = [participant.number, participant.discipline]
         row += [points[answers[q.pk]] if q.pk in answers else "" for q in questions]
         row += [
             score.total if score.complete else "",

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from tests.builders import answer_all, join, move
@@ -329,6 +329,83 @@ def test_it_refuses_to_compare_sessions_of_another_organisation(alice_client, hi
     first, _ = history
     r = alice_client.get(f"/organisations/museum-noord/compare/?a={first.code}&b={other.code}")
     assert r.status_code == 302
+
+
+@pytest.fixture
+def not_revealed_yet(questionnaire, museum):
+    """The newest session of the museum: two ICT colleagues answered, no reveal yet."""
+    from django.test import Client
+
+    session = create_session(museum, "Nog bezig", ["ICT"])
+    move(session, Session.ANSWERING)
+    for _ in range(2):
+        phone = Client()
+        join(phone, session, "ICT")
+        answer_all(phone, session, "4243")  # 10 each: mean 10.0, Ik doe
+    return Session.objects.get(pk=session.pk)
+
+
+def nl(text: str) -> str:
+    """A text as the Dutch interface shows it (also before its translation is in the
+    catalogue)."""
+    with translation.override("nl"):
+        return translation.gettext(text)
+
+
+NOT_REVEALED = "Not revealed yet"
+
+
+def _row(html: str, title: str) -> str:
+    """The table row of the session called `title` on the organisation page."""
+    start = html.index(title)
+    return html[html.rindex("<tr>", 0, start):html.index("</tr>", start)]
+
+
+def test_the_history_shows_an_unrevealed_session_without_its_figures(
+    alice_client, history, not_revealed_yet
+):
+    r = alice_client.get("/organisations/museum-noord/")
+    assert r.status_code == 200
+    row = _row(r.text, "Nog bezig")
+    assert nl(NOT_REVEALED) in row
+    assert ">2<" in row  # who joined is no result
+    assert "10,0" not in row and "Ik doe" not in row
+    assert 'name="a"' not in row and 'name="b"' not in row  # it cannot be compared
+    # The revealed sessions keep their figures, and are the ones compared by default.
+    first, second = history
+    assert "3,5" in _row(r.text, "Nulmeting") and "7,0" in _row(r.text, "Een jaar later")
+    assert f'value="{second.code}" checked' in _row(r.text, "Een jaar later")
+    chart = r.context["history"].chart
+    assert len(chart.x_labels) == 2  # the unrevealed session is left out of the chart
+    assert "ICT" not in [series.name for series in chart.series]
+    assert all(len(series.dots) <= 2 for series in chart.series)
+
+
+def test_the_history_has_no_chart_and_no_comparison_without_a_reveal(
+    alice_client, not_revealed_yet, workshop
+):
+    r = alice_client.get("/organisations/museum-noord/")
+    assert r.status_code == 200
+    assert r.context["history"].chart is None
+    assert '<svg class="timeline"' not in r.text
+    assert r.text.count(nl(NOT_REVEALED)) == 2
+    assert "Vergelijk A en B" not in r.text and 'name="a"' not in r.text
+
+
+@pytest.mark.parametrize("order", ["unrevealed first", "unrevealed second"])
+def test_it_refuses_to_compare_an_unrevealed_session(alice_client, history, not_revealed_yet,
+                                                     order):
+    _, second = history
+    a, b = (not_revealed_yet, second) if order == "unrevealed first" else (second,
+                                                                            not_revealed_yet)
+    url = f"/organisations/museum-noord/compare/?a={a.code}&b={b.code}"
+    r = alice_client.get(url)
+    assert r.status_code == 302 and r["Location"] == "/organisations/museum-noord/"
+    page = alice_client.get(r["Location"])
+    message = nl("“%(title)s” has not been revealed yet, so it cannot be compared.")
+    assert message % {"title": "Nog bezig"} in page.text
+    with pytest.raises(ValueError):
+        reports.compare_sessions(a, b)
 
 
 def test_the_demo_command_makes_closed_sessions_with_answers(db):

@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 
 from django.contrib.staticfiles import finders
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -111,26 +112,46 @@ def write_pdf(html: str) -> bytes:
 class HistoryRow:
     session: Session
     participants: int
-    summary: scoring.GroupSummary
+    summary: scoring.GroupSummary | None  # None: not revealed, so no figures at all
     phase: Phase | None
+
+    @property
+    def revealed(self) -> bool:
+        return self.summary is not None
 
 
 @dataclass(frozen=True)
 class History:
     rows: list[HistoryRow]  # newest first
-    chart: charts.Timeline | None
+    chart: charts.Timeline | None  # revealed sessions only
     chart_phases: dict[str, Phase]
+
+    @property
+    def compare_defaults(self) -> tuple[str, str] | None:
+        """The codes of the sessions to compare (A, B) at first: the two newest revealed ones.
+        None when fewer than two sessions have been revealed."""
+        revealed = [row.session.code for row in self.rows if row.revealed]
+        return (revealed[1], revealed[0]) if len(revealed) >= 2 else None
 
 
 def organisation_history(organisation: Organisation) -> History:
+    """Every session of the organisation, with figures and a place in the chart only for the
+    revealed ones: before the reveal a session's results are shown nowhere."""
     sessions = list(
-        organisation.sessions.select_related("questionnaire").order_by("created_at")
+        organisation.sessions.select_related("questionnaire")
+        .annotate(participant_count=Count("participants"))
+        .order_by("created_at")
     )
+    revealed = [s for s in sessions if s.results_visible]
     phases = Phase.by_slug()
     rows = []
     discipline_lines: dict[str, list[float | None]] = {}
     means: list[float | None] = []
-    for index, session in enumerate(sessions):
+    for session in sessions:
+        if not session.results_visible:
+            rows.append(HistoryRow(session, session.participant_count, None, None))
+            continue
+        index = len(means)
         figures = session_figures(session)
         summary = figures.summary
         rows.append(HistoryRow(session, figures.participants, summary, phases.get(summary.phase)))
@@ -138,13 +159,13 @@ def organisation_history(organisation: Organisation) -> History:
         for result in figures.comparison.disciplines:
             if result.name == scoring.OTHER_DISCIPLINE:
                 continue  # who is in "Overige" changes from session to session
-            line = discipline_lines.setdefault(result.name, [None] * len(sessions))
+            line = discipline_lines.setdefault(result.name, [None] * len(revealed))
             line[index] = result.total_mean
     chart = None
     if any(mean is not None for mean in means):
-        reference = sessions[-1].cached_questionnaire.instrument()
+        reference = revealed[-1].cached_questionnaire.instrument()
         chart = charts.timeline(
-            [s.created_at.strftime("%d-%m-%Y") for s in sessions],
+            [s.created_at.strftime("%d-%m-%Y") for s in revealed],
             {_("Whole group"): means, **dict(sorted(discipline_lines.items()))},
             reference.bands,
             reference.max_total,
@@ -176,7 +197,14 @@ class Comparison:
 
 
 def compare_sessions(first: Session, second: Session) -> Comparison:
-    """What moved between two sessions, per question (matched by slug) and per discipline."""
+    """What moved between two sessions, per question (matched by slug) and per discipline.
+
+    Both must have been revealed (ValueError otherwise): before the reveal a session's results
+    are shown nowhere.
+    """
+    for session in (first, second):
+        if not session.results_visible:
+            raise ValueError(f"session {session.code} has not been revealed")
     earlier, later = sorted([first, second], key=lambda s: s.created_at)
     phases = Phase.by_slug()
 

@@ -113,6 +113,11 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     if first not in sessions or second not in sessions or first == second:
         messages.error(request, _("Choose two different sessions of this organisation."))
         return redirect("organisation", org.slug)
+    for code in (first, second):
+        if not sessions[code].results_visible:
+            messages.error(request, _("“%(title)s” has not been revealed yet, so it cannot be "
+                                      "compared.") % {"title": sessions[code].title})
+            return redirect("organisation", org.slug)
     comparison = reports.compare_sessions(sessions[first], sessions[second])
     return render(request, "workshop/compare.html",
                   {"organisation": org, "comparison": comparison})

@@ -166,10 +166,93 @@ def test_the_csv_has_one_row_per_participant_and_no_names(alice_client, revealed
     assert rows[1:] == [
         ["1", "Marketing", "3", "2", "3", "2", "10", "Ik doe", ""],
         ["2", "Marketing", "2", "2", "2", "1", "7", "Ik doe", "Ik kan"],
-        ["3", "Directie", "1", "0", "", "", "", "", ""],
+        # The only director: no complete answer set in "Directie", nor in "Overige", so the
+        # discipline is left out rather than point at one person.
+        ["3", "", "1", "0", "", "", "", "", ""],
     ]
     for name in ["Ans", "Bram", "Cas"]:
         assert name not in body
+
+
+def _revealed_with(organisation, entries: list[tuple[str, str]]) -> Session:
+    """A revealed session in which a phone joins per (discipline, choices); '' answers nothing."""
+    from django.test import Client
+
+    session = create_session(organisation, "Klein team",
+                             ["Marketing", "Directie", "ICT", "Educatie", "Overige"])
+    move(session, Session.ANSWERING)
+    for discipline, choices in entries:
+        phone = Client()
+        join(phone, session, discipline)
+        answer_all(phone, session, choices)
+    return move(session, Session.REVEALED)
+
+
+def _csv_rows(session: Session) -> list[list[str]]:
+    body = reports.report_csv(session).lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(body), delimiter=";"))[1:]
+
+
+def test_the_csv_folds_lone_disciplines_into_other(questionnaire, museum):
+    session = _revealed_with(museum, [
+        ("Marketing", "4243"), ("Marketing", "3232"), ("ICT", "1111"), ("Educatie", "2222"),
+    ])
+    assert [row[:2] for row in _csv_rows(session)] == [
+        ["1", "Marketing"], ["2", "Marketing"], ["3", "Overige"], ["4", "Overige"],
+    ]
+
+
+def test_the_csv_leaves_out_a_discipline_that_even_other_cannot_hide(questionnaire, museum):
+    session = _revealed_with(museum, [
+        ("Marketing", "4243"), ("Marketing", "3232"), ("Directie", "1111"),
+    ])
+    rows = _csv_rows(session)
+    assert [row[:2] for row in rows] == [["1", "Marketing"], ["2", "Marketing"], ["3", ""]]
+    assert rows[2][2:7] == ["0", "0", "0", "0", "0"]  # the answers stay, not whose they are
+    assert "Directie" not in reports.report_csv(session)
+
+
+def test_the_csv_counts_complete_answer_sets_for_the_group_size(questionnaire, museum):
+    # Three in Marketing, but only one finished: his answers would be "Marketing's" answers.
+    session = _revealed_with(museum, [
+        ("Marketing", "4243"), ("Marketing", ""), ("Marketing", "21"),
+        ("ICT", "1111"), ("ICT", "2222"),
+    ])
+    assert [row[:2] for row in _csv_rows(session)] == [
+        ["1", ""], ["2", ""], ["3", ""], ["4", "ICT"], ["5", "ICT"],
+    ]
+
+
+@pytest.mark.parametrize("entries", [
+    [("Marketing", "4243"), ("Marketing", "3232"), ("Directie", "21")],
+    [("Marketing", "4243"), ("ICT", "1111"), ("Educatie", "2222"), ("Directie", "")],
+    [("Marketing", "4243"), ("Marketing", "3232"), ("Overige", "1111"), ("ICT", "2222")],
+    [("Overige", "1111"), ("Directie", "2222"), ("Directie", "3232"), ("ICT", "4")],
+    [("ICT", "4243")],
+])
+def test_the_csv_shows_the_disciplines_the_screens_show(questionnaire, museum, entries):
+    from workshop.results import build_results
+
+    session = _revealed_with(museum, entries)
+    rows = _csv_rows(session)
+    complete: dict[str, int] = {}
+    for row in rows:
+        if row[6]:  # a total: a complete answer set
+            complete[row[1]] = complete.get(row[1], 0) + 1
+    results = build_results(session)
+    assert {k: v for k, v in complete.items() if k} == {
+        d.name: d.participants for d in results.disciplines
+    }
+    assert complete.get("", 0) == results.hidden
+    # No discipline is ever shown next to one person alone.
+    shown = [row[1] for row in rows if row[1]]
+    assert all(shown.count(name) >= 2 for name in shown)
+
+
+def test_the_csv_hides_lone_disciplines_before_the_reveal_too(alice_client, unrevealed):
+    body = alice_client.get(f"/sessions/{unrevealed.code}/report.csv").content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1:] == [["1", "Marketing"], ["2", "Marketing"], ["3", ""]]
 
 
 def test_the_csv_numbers_match_the_stored_answers(alice_client, revealed):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.staticfiles import finders
@@ -48,8 +49,21 @@ def report_csv(session: Session) -> str:
     points = {o.pk: o.points for q in questions for o in q.options.all()}
     phases = {slug: str(p.name) for slug, p in Phase.by_slug().items()}
     sets = answer_sets(session)
-    participants = session.participants.order_by("number")
+    participants = list(session.participants.order_by("number"))
     visible = session.results_visible
+    scores = {
+        p.pk: scoring.score_participant(instrument, sets.get(p.pk, {})) for p in participants
+    }
+    # The screens' small-group rule, on the same group sizes: complete answer sets, not every
+    # participant listed. Counting everyone would let a colleague who joined but did not
+    # finish make a discipline of one complete answer set "large enough", and that one row
+    # would then be the discipline's figures that the screens hide. With the same sizes a
+    # discipline has the same name here as on the screens (and before as after the reveal),
+    # so setting one beside the other tells nothing more. A name shown stands for at least
+    # MIN_GROUP_SIZE complete answer sets, so never for one person.
+    sizes = Counter({p.discipline: 0 for p in participants})
+    sizes.update(p.discipline for p in participants if scores[p.pk].complete)
+    labels = scoring.discipline_labels(sizes)
 
     out = io.StringIO()
     out.write("\ufeff")
@@ -60,12 +74,12 @@ def report_csv(session: Session) -> str:
         header += [_("total"), _("phase"), _("on the border with")]
     writer.writerow(header)
     for participant in participants:
-        row = [participant.number, participant.discipline]
+        row = [participant.number, labels[participant.discipline] or ""]
         if not visible:
             writer.writerow(row)
             continue
         answers = sets.get(participant.pk, {})
-        score = scoring.score_participant(instrument, answers)
+        score = scores[participant.pk]
         row += [points[answers[q.pk]] if q.pk in answers else "" for q in questions]
         row += [
             score.total if score.complete else "",

@@ -330,6 +330,40 @@ def test_a_share_link_shows_the_report_until_it_is_revoked(alice_client, client,
     assert client.get(f"/r/{token}/report.pdf").status_code == 404
 
 
+@pytest.fixture(params=["username only", "full name"])
+def shared(request, alice, alice_client, revealed):
+    """The revealed session with a share link; the report names alice by username or by her
+    full name."""
+    if request.param == "full name":
+        alice.first_name, alice.last_name = "Alice", "de Vries"
+        alice.save()
+    alice_client.post(f"/sessions/{revealed.code}/share/", {"action": "create"})
+    return Session.objects.get(pk=revealed.pk)
+
+
+def test_the_shared_report_does_not_name_the_facilitator(client, shared):
+    r = client.get(f"/r/{shared.share_token}/")
+    assert r.status_code == 200
+    assert shared.title in r.text
+    assert "alice" not in r.text.lower() and "de Vries" not in r.text
+    assert ">Begeleider<" not in r.text
+
+
+def test_the_shared_pdf_does_not_name_the_facilitator(client, shared):
+    r = client.get(f"/r/{shared.share_token}/report.pdf")
+    assert r.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(streamed(r))).pages)
+    assert shared.title in text
+    assert "alice" not in text.lower() and "Vries" not in text
+
+
+def test_the_facilitator_still_sees_her_name_in_her_own_report(alice, alice_client, shared):
+    name = alice.get_full_name() or alice.username
+    assert f"<dd>{name}</dd>" in alice_client.get(f"/sessions/{shared.code}/report/").text
+    assert f"<dd>{name}</dd>" in reports.report_pdf_html(shared, show_facilitator=True)
+    assert f"<dd>{name}</dd>" not in reports.report_pdf_html(shared)
+
+
 def test_a_guessed_share_token_answers_404(client, revealed):
     assert client.get("/r/not-a-token/").status_code == 404
 

@@ -20,7 +20,9 @@ from workshop.models import Organisation, Session
 from workshop.results import answer_sets, build_progress, build_results, session_figures
 
 
-def report_context(session: Session) -> dict:
+def report_context(session: Session, *, show_facilitator: bool = False) -> dict:
+    """What the report shows. `show_facilitator` names who created the session: only in the
+    facilitators' own report, never through a share link, which anyone with it can read."""
     # Before the reveal the results are not even built: the template cannot show what it
     # does not get.
     results = build_results(session) if session.results_visible else None
@@ -30,6 +32,7 @@ def report_context(session: Session) -> dict:
         "progress": build_progress(session),
         "notes": session.notes.all(),
         "phase": results.phase if results else None,
+        "show_facilitator": show_facilitator,
     }
 
 
@@ -98,9 +101,10 @@ def _stylesheets() -> str:
     )
 
 
-def report_pdf_html(session: Session) -> str:
+def report_pdf_html(session: Session, *, show_facilitator: bool = False) -> str:
     """The report as the HTML document the PDF is laid out from (needs the database)."""
-    context = report_context(session) | {"stylesheet": _stylesheets()}
+    context = report_context(session, show_facilitator=show_facilitator)
+    context["stylesheet"] = _stylesheets()
     return render_to_string("workshop/report_pdf.html", context)
 
 

@@ -21,13 +21,13 @@ def _filename(session: Session, extension: str) -> str:
     return f"digitaal-dna-{slugify(session.title)[:40]}-{session.created_at:%Y-%m-%d}.{extension}"
 
 
-def _pdf_response(session: Session) -> HttpResponse:
+def _pdf_response(session: Session, *, show_facilitator: bool = False) -> HttpResponse:
     if not reports.pdf_available():
         return HttpResponse(
             _("PDF export is not available on this server: WeasyPrint and Pango are needed."),
             status=503, content_type="text/plain; charset=utf-8",
         )
-    html = reports.report_pdf_html(session)
+    html = reports.report_pdf_html(session, show_facilitator=show_facilitator)
 
     async def layout():
         # The layout takes a few hundred milliseconds. It runs as the response is sent, after
@@ -46,13 +46,14 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
     share_url = (
         request.build_absolute_uri(f"/r/{session.share_token}/") if session.share_token else None
     )
-    ctx = reports.report_context(session) | {"share_url": share_url, "manage": True}
+    ctx = reports.report_context(session, show_facilitator=True)
+    ctx |= {"share_url": share_url, "manage": True}
     return render(request, "workshop/report.html", ctx)
 
 
 @login_required
 def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    return _pdf_response(get_session_for_user(request, code))
+    return _pdf_response(get_session_for_user(request, code), show_facilitator=True)
 
 
 @login_required

@@ -255,6 +255,58 @@ def test_the_csv_hides_lone_disciplines_before_the_reveal_too(alice_client, unre
     assert rows[1:] == [["1", "Marketing"], ["2", "Marketing"], ["3", ""]]
 
 
+FORMULAS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3+cmd",
+            "\tx", "\rx"]
+
+
+@pytest.mark.parametrize("visible", [True, False], ids=["revealed", "before the reveal"])
+def test_the_csv_neutralises_formulas_in_text_cells(questionnaire, museum, visible):
+    from assessments.models import Option
+    from tests.builders import option_id
+    from workshop import services
+
+    # Facilitators type the disciplines; a spreadsheet would run these as formulas.
+    session = create_session(museum, "Formules", FORMULAS)
+    move(session, Session.ANSWERING)
+    for discipline in FORMULAS:
+        for _ in range(2):  # two of each, so that every discipline is shown
+            participant = services.join(session, "", discipline)
+            for number, choice in enumerate("4243", start=1):
+                option = Option.objects.get(pk=option_id(session, number, int(choice)))
+                Answer.objects.create(participant=participant, question=option.question,
+                                      option=option)
+    if visible:
+        session = move(session, Session.REVEALED)
+    body = reports.report_csv(session)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    disciplines = [row[1] for row in rows[1:]]
+    assert disciplines == ["'" + formula for formula in FORMULAS for _ in range(2)]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    if visible:
+        # Numbers stay numbers.
+        assert all(row[2:7] == ["3", "2", "3", "2", "10"] for row in rows[1:])
+        assert all(row[0].isdigit() for row in rows[1:])
+
+
+@pytest.mark.parametrize("value,expected", [
+    ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("@SUM(1+1)", "'@SUM(1+1)"),
+    ("-2+3+cmd", "'-2+3+cmd"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("Marketing", "Marketing"),
+    ("a=b", "a=b"),
+    ("", ""),
+    (-2, -2),
+    (10, 10),
+])
+def test_spreadsheet_safe_prefixes_only_text_that_a_spreadsheet_would_run(value, expected):
+    assert reports.spreadsheet_safe(value) == expected
+
+
 def test_the_csv_numbers_match_the_stored_answers(alice_client, revealed):
     body = alice_client.get(f"/sessions/{revealed.code}/report.csv").content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))

@@ -36,6 +36,19 @@ def report_context(session: Session, *, show_facilitator: bool = False) -> dict:
     }
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"). Disciplines are typed by facilitators, so a text cell could start with one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str | int) -> str | int:
+    """A CSV cell that a spreadsheet shows as text instead of running it: a text cell that
+    starts like a formula gets a single quote before it. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def report_csv(session: Session) -> str:
     """One row per participant: a pseudonymous number, never a name.
 
@@ -71,15 +84,19 @@ def report_csv(session: Session) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+
+    def write(cells: list[str | int]) -> None:  # every row, the header too
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
+
     header = [_("participant"), _("discipline")]
     if visible:
         header += [_("Q%(n)s") % {"n": i} for i in range(1, len(questions) + 1)]
         header += [_("total"), _("phase"), _("on the border with")]
-    writer.writerow(header)
+    write(header)
     for participant in participants:
         row = [participant.number, labels[participant.discipline] or ""]
         if not visible:
-            writer.writerow(row)
+            write(row)
             continue
         answers = sets.get(participant.pk, {})
         score = scores[participant.pk]
@@ -89,7 +106,7 @@ def report_csv(session: Session) -> str:
             phases.get(score.phase, ""),
             phases.get(score.border_with, ""),
         ]
-        writer.writerow(row)
+        write(row)
     return out.getvalue()
 
 

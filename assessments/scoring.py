@@ -240,6 +240,27 @@ def least_agreed_first(results: Iterable[QuestionResult]) -> tuple[QuestionResul
     return tuple(sorted(answered, key=lambda r: (r.agreement, -r.answered, r.key)))
 
 
+def discipline_labels(
+    group_sizes: Mapping[str, int],
+    min_group: int = MIN_GROUP_SIZE,
+    other: str = OTHER_DISCIPLINE,
+) -> dict[str, str | None]:
+    """Under which name each discipline may be shown: its own, `other`, or None (not at all).
+
+    `group_sizes` counts the people of each discipline that the caller shows together.
+    Disciplines with fewer than `min_group` are folded into `other`, and so is a discipline
+    that is itself called `other`; if `other` then still has fewer than `min_group`, the folded
+    disciplines are not shown at all. So no name is ever shown for fewer than `min_group`
+    people: with one person in a group, the group's figures are that person's answers.
+    """
+    own = {
+        name: size >= min_group and name != other for name, size in group_sizes.items()
+    }
+    folded = sum(size for name, size in group_sizes.items() if not own[name])
+    fallback = other if folded >= min_group else None
+    return {name: name if own[name] else fallback for name in group_sizes}
+
+
 def compare_disciplines(
     instrument: Instrument,
     entries: Iterable[tuple[str, Answers]],
@@ -257,18 +278,17 @@ def compare_disciplines(
         if score_participant(instrument, answers).complete:
             groups.setdefault(discipline, []).append(answers)
 
+    labels = discipline_labels(
+        {name: len(members) for name, members in groups.items()}, min_group, other
+    )
     shown: dict[str, list[Answers]] = {}
-    folded: list[Answers] = []
-    for name, members in groups.items():
-        if len(members) >= min_group and name != other:
-            shown[name] = members
-        else:
-            folded.extend(members)
     hidden = 0
-    if len(folded) >= min_group:
-        shown[other] = folded
-    else:
-        hidden = len(folded)
+    for name, members in groups.items():
+        label = labels[name]
+        if label is None:
+            hidden += len(members)
+        else:
+            shown.setdefault(label, []).extend(members)
 
     disciplines = []
     for name in sorted(shown, key=lambda n: (n == other, n.casefold())):

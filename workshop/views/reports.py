@@ -22,13 +22,13 @@ def _filename(session: Session, extension: str) -> str:
     return f"digitaal-dna-{slugify(session.title)[:40]}-{session.created_at:%Y-%m-%d}.{extension}"
 
 
-def _pdf_response(session: Session) -> HttpResponse:
+def _pdf_response(session: Session, *, show_facilitator: bool = False) -> HttpResponse:
     if not reports.pdf_available():
         return HttpResponse(
             _("PDF export is not available on this server: WeasyPrint and Pango are needed."),
             status=503, content_type="text/plain; charset=utf-8",
         )
-    html = reports.report_pdf_html(session)
+    html = reports.report_pdf_html(session, show_facilitator=show_facilitator)
 
     async def layout():
         # The layout takes a few hundred milliseconds. It runs as the response is sent, after
@@ -48,13 +48,14 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
         request.build_absolute_uri(reverse("shared_report", args=[session.share_token]))
         if session.share_token else None
     )
-    ctx = reports.report_context(session) | {"share_url": share_url, "manage": True}
+    ctx = reports.report_context(session, show_facilitator=True)
+    ctx |= {"share_url": share_url, "manage": True}
     return render(request, "workshop/report.html", ctx)
 
 
 @login_required
 def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    return _pdf_response(get_session_for_user(request, code))
+    return _pdf_response(get_session_for_user(request, code), show_facilitator=True)
 
 
 @login_required
@@ -106,6 +107,11 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     if first not in sessions or second not in sessions or first == second:
         messages.error(request, _("Choose two different sessions of this organisation."))
         return redirect("organisation", org.slug)
+    for code in (first, second):
+        if not sessions[code].results_visible:
+            messages.error(request, _("“%(title)s” has not been revealed yet, so it cannot be "
+                                      "compared.") % {"title": sessions[code].title})
+            return redirect("organisation", org.slug)
     comparison = reports.compare_sessions(sessions[first], sessions[second])
     return render(request, "workshop/compare.html",
                   {"organisation": org, "comparison": comparison})

@@ -293,3 +293,34 @@ async def test_healthz_round_trips_through_the_layer(client, db):
     r = await database_sync_to_async(client.get)("/healthz")
     assert r.status_code == 200
     assert r.json()["checks"]["channel_layer"] == "ok"
+
+
+async def test_the_facilitator_can_send_the_current_step_to_every_phone_again(
+        workshop, phone, alice_client):
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    communicator = phone_socket(workshop, phone)
+    assert (await communicator.connect())[0]
+    await communicator.receive_from()  # the lobby
+    r = await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/resend/")
+    assert r.status_code == 302
+    assert 'data-step="lobby"' in await communicator.receive_from(timeout=2)
+    await communicator.disconnect()
+
+
+async def test_every_open_socket_re_sends_its_state_when_the_layer_is_back(
+        workshop, phone, alice_client):
+    from workshop.layers import layer_reconnected
+
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    phone_ws, console = phone_socket(workshop, phone), facilitator_socket(workshop, alice_client)
+    for communicator in (phone_ws, console):
+        assert (await communicator.connect())[0]
+        await communicator.receive_from()
+    # A step that no push announced (as if it had been lost while Redis was away).
+    await database_sync_to_async(Session.objects.filter(pk=workshop.pk).update)(
+        step=Session.ANSWERING)
+    layer_reconnected.send(sender=None)
+    assert 'data-step="answering"' in await phone_ws.receive_from(timeout=2)
+    assert 'class="current">Beantwoorden' in await console.receive_from(timeout=2)
+    for communicator in (phone_ws, console):
+        await communicator.disconnect()

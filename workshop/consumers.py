@@ -33,7 +33,7 @@ _open_sockets: weakref.WeakSet[WorkshopConsumer] = weakref.WeakSet()
 @receiver(layer_reconnected)
 def resync_open_sockets(sender, **kwargs) -> None:
     for consumer in list(_open_sockets):
-        asyncio.ensure_future(consumer.send_current_state())
+        asyncio.ensure_future(consumer.resync())
 
 
 class WorkshopConsumer(AsyncWebsocketConsumer):
@@ -79,6 +79,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def send_current_state(self) -> None:
         raise NotImplementedError
 
+    async def resync(self) -> None:
+        """Send the state as the database has it now (pushes may have been lost)."""
+        await self.send_current_state()
+
 
 class ParticipantConsumer(WorkshopConsumer):
     group_name = staticmethod(groups.participants)
@@ -94,6 +98,11 @@ class ParticipantConsumer(WorkshopConsumer):
             self.participant, self.language
         )
         await self.send(text_data=html)
+
+    async def resync(self) -> None:
+        # The session that came with the participant at connect time is out of date by now.
+        if await self.authorise():
+            await self.send_current_state()
 
     async def stage_push(self, event):
         html = event["html"].get(self.language) or event["html"][settings.LANGUAGE_CODE]

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import secrets
 import threading
 from datetime import timedelta
 
@@ -241,7 +242,7 @@ def test_the_csv_shows_the_disciplines_the_screens_show(questionnaire, museum, e
             complete[row[1]] = complete.get(row[1], 0) + 1
     results = build_results(session)
     assert {k: v for k, v in complete.items() if k} == {
-        d.name: d.participants for d in results.disciplines
+        d.result.name: d.result.participants for d in results.disciplines
     }
     assert complete.get("", 0) == results.hidden
     # No discipline is ever shown next to one person alone.
@@ -270,7 +271,7 @@ def test_the_csv_neutralises_formulas_in_text_cells(questionnaire, museum, visib
     move(session, Session.ANSWERING)
     for discipline in FORMULAS:
         for _ in range(2):  # two of each, so that every discipline is shown
-            participant = services.join(session, "", discipline)
+            participant = services.join(session, "", discipline, secrets.token_urlsafe(24))
             for number, choice in enumerate("4243", start=1):
                 option = Option.objects.get(pk=option_id(session, number, int(choice)))
                 Answer.objects.create(participant=participant, question=option.question,

@@ -159,7 +159,6 @@ class HistoryRow:
 class History:
     rows: list[HistoryRow]  # newest first
     chart: charts.Timeline | None  # revealed sessions only
-    chart_phases: dict[str, Phase]
 
     @property
     def compare_defaults(self) -> tuple[str, str] | None:
@@ -204,8 +203,9 @@ def organisation_history(organisation: Organisation) -> History:
             {_("Whole group"): means, **dict(sorted(discipline_lines.items()))},
             reference.bands,
             reference.max_total,
+            band_labels={slug: str(phase.name) for slug, phase in phases.items()},
         )
-    return History(list(reversed(rows)), chart, phases)
+    return History(list(reversed(rows)), chart)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from assessments import scoring
-from content import cache
-from content.localized import Localized
+from assessments import cache, scoring
+from assessments.localized import Localized
 
 DEFAULT_QUESTIONNAIRE = "digitaal-dna"
 

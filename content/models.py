@@ -1,8 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from content import cache
-from content.localized import Localized
+from assessments import cache
+from assessments.localized import Localized
 
 
 class Phase(models.Model):
@@ -43,7 +43,7 @@ class Phase(models.Model):
 
     @classmethod
     def by_slug(cls) -> dict[str, "Phase"]:
-        """All phases with their items, shared by this process's requests (see content.cache)."""
+        """All phases with their items, shared by this process's requests (assessments.cache)."""
         return cache.get_or_load(
             "phases", lambda: {p.slug: p for p in cls.objects.prefetch_related("items")}
         )

@@ -89,3 +89,17 @@ def test_it_shows_english_texts_in_english(questionnaire):
         assert phase.name == "I want"
     with translation.override("nl"):
         assert phase.name == "Ik wil"
+
+
+def test_an_edit_in_this_process_empties_the_cache(questionnaire):
+    cached = Questionnaire.cached(questionnaire.pk)
+    assert Questionnaire.cached(questionnaire.pk) is cached
+    band = questionnaire.bands.get(low=0)
+    band.outcome_nl = "Aangepast in de admin"
+    band.save()
+    assert Questionnaire.cached(questionnaire.pk) is not cached
+
+    phases = Phase.by_slug()
+    assert Phase.by_slug() is phases
+    phases["ik-zie"].save()
+    assert Phase.by_slug() is not phases

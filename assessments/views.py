@@ -25,7 +25,7 @@ def quiz(request: HttpRequest) -> HttpResponse:
 
     score = score_participant(questionnaire.instrument(), answers)
     phases = {p.slug: p for p in Phase.objects.prefetch_related("items")}
-    band = next(b for b in questionnaire.ordered_bands() if b.phase.slug == score.phase)
+    band = next(b for b in questionnaire.ordered_bands() if b.phase == score.phase)
     ctx.update(
         answers=answers,
         score=score,

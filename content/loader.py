@@ -99,13 +99,13 @@ def load_questionnaire(update: bool = False) -> Questionnaire:
         for band in data["bands"]:
             ScoreBand.objects.create(
                 questionnaire=questionnaire,
-                phase=Phase.objects.get(slug=band["phase"]),
+                phase=band["phase"],
                 low=band["low"], high=band["high"], published_high=band["published_high"],
                 outcome_nl=band["outcome_nl"], outcome_en=band["outcome_en"],
             )
     elif update:
         for band in data["bands"]:
-            questionnaire.bands.filter(phase__slug=band["phase"]).update(
+            questionnaire.bands.filter(phase=band["phase"]).update(
                 outcome_nl=band["outcome_nl"], outcome_en=band["outcome_en"]
             )
     return questionnaire

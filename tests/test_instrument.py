@@ -1,6 +1,10 @@
 """The Digitaal DNA questionnaire and content as loaded from the repository's data files."""
 
-from assessments.models import Option, Question, Questionnaire
+import pytest
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from assessments.models import Option, Question, Questionnaire, ScoreBand
 from assessments.scoring import score_participant
 from content.loader import load_all
 from content.models import Phase, PhaseItem
@@ -103,3 +107,21 @@ def test_an_edit_in_this_process_empties_the_cache(questionnaire):
     assert Phase.by_slug() is phases
     phases["ik-zie"].save()
     assert Phase.by_slug() is not phases
+
+
+def test_a_phase_that_bands_use_keeps_its_slug_and_cannot_be_deleted(questionnaire, admin_client):
+    phase = Phase.objects.get(slug="ik-wil")
+    with pytest.raises(ProtectedError), transaction.atomic():
+        phase.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Phase.objects.filter(slug="ik-wil").delete()
+    r = admin_client.get(f"/admin/content/phase/{phase.pk}/change/")
+    assert r.status_code == 200
+    assert 'name="slug"' not in r.text and "/delete/" not in r.text
+    assert admin_client.get(f"/admin/content/phase/{phase.pk}/delete/").status_code == 403
+
+    ScoreBand.objects.filter(phase="ik-wil").delete()
+    r = admin_client.get(f"/admin/content/phase/{phase.pk}/change/")
+    assert 'name="slug"' in r.text
+    phase.delete()
+    assert not Phase.objects.filter(slug="ik-wil").exists()

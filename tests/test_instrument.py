@@ -4,6 +4,7 @@ import pytest
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from assessments.loader import load_questionnaire
 from assessments.models import Option, Question, Questionnaire, ScoreBand
 from assessments.scoring import score_participant
 from content.loader import load_all
@@ -50,6 +51,15 @@ def test_the_stored_instrument_scores_like_the_published_table(questionnaire):
         answers = {q.key: q.option_order[int(c) - 1] for q, c in pairs}
         score = score_participant(instrument, answers)
         assert (score.total, score.phase, score.border_with) == (total, phase, border_with)
+
+
+def test_the_questionnaire_loads_without_the_content(db):
+    questionnaire = load_questionnaire()
+    assert not Phase.objects.exists()
+    assert [b.phase for b in questionnaire.ordered_bands()] == [
+        "ik-zie", "ik-wil", "ik-kan", "ik-doe",
+    ]
+    assert load_questionnaire() == questionnaire
 
 
 def test_it_loads_four_phases_with_all_their_parts(questionnaire):

@@ -89,7 +89,6 @@ class GroupSummary:
     minimum: int | None
     maximum: int | None
     spread: int | None  # maximum - minimum
-    stdev: float | None
     phase: str | None  # phase of the mean, on the continuous scale
     border_with: str | None
     phase_counts: tuple[tuple[str, int], ...]  # individual phases, in band order
@@ -183,7 +182,7 @@ def summarize_group(instrument: Instrument, answer_sets: Iterable[Answers]) -> G
     counts = Counter(score.phase for score in complete)
     phase_counts = tuple((phase, counts.get(phase, 0)) for phase in instrument.phases)
     if not complete:
-        return GroupSummary(0, None, None, None, None, None, None, None, None, phase_counts)
+        return GroupSummary(0, None, None, None, None, None, None, None, phase_counts)
     totals = [score.total for score in complete]
     mean = statistics.fmean(totals)
     placement = place(mean, instrument.bands)
@@ -194,7 +193,6 @@ def summarize_group(instrument: Instrument, answer_sets: Iterable[Answers]) -> G
         minimum=min(totals),
         maximum=max(totals),
         spread=max(totals) - min(totals),
-        stdev=statistics.pstdev(totals),
         phase=placement.phase,
         border_with=placement.border_with,
         phase_counts=phase_counts,

@@ -113,7 +113,7 @@ def report_csv(session: Session) -> str:
 def _stylesheets() -> str:
     # WeasyPrint gets the styles inline, so it never has to fetch anything over HTTP.
     return "\n".join(
-        open(finders.find(path), encoding="utf-8").read()  # noqa: SIM115
+        open(finders.find(path), encoding="utf-8").read()
         for path in ("css/app.css", "css/report-pdf.css")
     )
 

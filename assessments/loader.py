@@ -13,7 +13,7 @@ from assessments.models import Option, Question, Questionnaire, ScoreBand
 
 QUESTIONNAIRE_FILE = Path(__file__).parent / "data" / "digitaal-dna.json"
 
-QUESTION_FIELDS = ["text_nl", "text_en", "prompt_nl", "prompt_en"]
+QUESTION_FIELDS = ["text_nl", "text_en", "short_nl", "short_en", "prompt_nl", "prompt_en"]
 
 
 def save_row(model, update: bool, lookup: dict, values: dict):
@@ -44,7 +44,7 @@ def load_questionnaire(update: bool = False) -> Questionnaire:
     for order, item in enumerate(data["questions"], start=1):
         question = save_row(
             Question, update, {"questionnaire": questionnaire, "slug": item["slug"]},
-            {"order": order, **{k: item[k] for k in QUESTION_FIELDS}},
+            {"order": order, **{k: item.get(k, "") for k in QUESTION_FIELDS}},
         )
         for option_order, option in enumerate(item["options"], start=1):
             obj, option_created = Option.objects.get_or_create(

@@ -96,10 +96,14 @@ class Question(models.Model):
     order = models.PositiveIntegerField()
     text_nl = models.TextField()
     text_en = models.TextField(blank=True)
+    # A few words for a table's legend ("De begrippen"): our own, not the publication's.
+    short_nl = models.CharField(max_length=60, blank=True)
+    short_en = models.CharField(max_length=60, blank=True)
     prompt_nl = models.TextField(blank=True, help_text=_("A question to open the discussion"))
     prompt_en = models.TextField(blank=True)
 
     text = Localized()
+    short = Localized()
     prompt = Localized()
 
     class Meta:

@@ -63,14 +63,22 @@ def test_it_rejects_a_name_that_is_too_long(phone, workshop):
     assert not Participant.objects.exists()
 
 
-def test_it_refuses_joining_after_the_lock(phone, workshop):
-    move(workshop, Session.ANSWERING, Session.REVEALED)
+def test_it_refuses_joining_after_the_lock_but_lets_a_latecomer_follow(phone, workshop):
+    move(workshop, Session.ANSWERING)
+    move(Session.objects.get(), Session.REVEALED)
     r = phone.get(f"/j/{workshop.code}/")
-    assert r.status_code == 403
-    assert "neemt geen nieuwe deelnemers meer aan" in r.text
+    assert r.status_code == 200
+    assert "je volgt mee" in r.text and f'ws-connect="/ws/follow/{workshop.code}/"' in r.text
     r = phone.post(f"/j/{workshop.code}/", {"discipline": "Marketing"})
     assert r.status_code == 403
+    assert "neemt geen nieuwe deelnemers meer aan" in r.text
     assert not Participant.objects.exists()
+
+
+def test_a_closed_session_that_was_never_revealed_has_nothing_to_follow(phone, workshop):
+    move(workshop, Session.CLOSED)
+    r = phone.get(f"/j/{workshop.code}/")
+    assert r.status_code == 403 and not Participant.objects.exists()
 
 
 def test_it_lets_late_phones_join_while_answering(phone, workshop):

@@ -58,6 +58,28 @@ def state_changed(session: Session) -> None:
     _deliver(dirty_messages, session)
 
 
+def slide_messages(session: Session) -> Messages:
+    """The projector follows at once; in the discussion the phones follow too."""
+    if session.step == Session.DISCUSSION:
+        return step_messages(session)
+    return dirty_messages(session, urgent=True)
+
+
+def slide_changed(session: Session) -> None:
+    _deliver(slide_messages, session)
+
+
+def notes_messages(session: Session) -> Messages:
+    """A note or agreement: in the discussion the phones show the agreements too."""
+    if session.step == Session.DISCUSSION:
+        return step_messages(session)
+    return dirty_messages(session)
+
+
+def notes_changed(session: Session) -> None:
+    _deliver(notes_messages, session)
+
+
 async def _send_all(messages: Messages) -> None:
     # All sends in one trip to the event loop: this runs after every answer.
     layer = get_channel_layer()

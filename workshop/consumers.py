@@ -115,6 +115,29 @@ class ParticipantConsumer(WorkshopConsumer):
         await self.send(text_data=html)
 
 
+class FollowerConsumer(ParticipantConsumer):
+    """A latecomer after the lock: the phones' pushes, read-only, without a participant (so
+    not counted, and no own result)."""
+
+    participant = None
+
+    @database_sync_to_async
+    def authorise(self) -> bool:
+        session = access.find_session(self.code)
+        return session is not None and session.results_visible
+
+    async def send_current_state(self) -> None:
+        html = await database_sync_to_async(phone.render_shared_stage)(self.code, self.language)
+        await self.send(text_data=html)
+
+    async def resync(self) -> None:
+        await self.send_current_state()
+
+    async def stage_push(self, event):
+        await self.send(text_data=event["html"].get(self.language)
+                        or event["html"][settings.LANGUAGE_CODE])
+
+
 class LiveStateConsumer(WorkshopConsumer):
     """A facilitator's screen (console or projector): re-rendered from the database whenever the
     session changes, coalesced so that a burst of answers costs a few renders, not one each."""

@@ -85,6 +85,9 @@ class Session(models.Model):
     title = models.CharField(_("title"), max_length=200)
     disciplines = models.JSONField(default=list)
     step = models.CharField(max_length=12, choices=STEPS, default=LOBBY)
+    # Which of the step's slides the projector shows (workshop/screens/slides.py); back to the
+    # first at every step change.
+    slide = models.PositiveSmallIntegerField(default=0)
     auto_reveal = models.BooleanField(
         _("reveal automatically when everyone has finished"), default=False
     )

@@ -237,6 +237,15 @@ class Progress:
     def not_listed(self) -> int:
         return self.joined - len(self.rows)
 
+    @property
+    def busy(self) -> int:
+        """Joined but not finished: the projector shows this as a number, never who."""
+        return self.joined - self.finished
+
+    @property
+    def percent_finished(self) -> float:
+        return 100 * self.finished / self.joined if self.joined else 0
+
 
 def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progress:
     """Who joined and how far they are: progress only, never answers.

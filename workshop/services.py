@@ -131,12 +131,13 @@ def move_to(session: Session, step: str) -> Session:
                 % {"current": locked.step_label()}
             )
         locked.step = step
+        locked.slide = 0
         now = timezone.now()
         if step == Session.REVEALED and locked.revealed_at is None:
             locked.revealed_at = now
         if step == Session.CLOSED:
             locked.closed_at = now
-        locked.save(update_fields=["step", "revealed_at", "closed_at"])
+        locked.save(update_fields=["step", "slide", "revealed_at", "closed_at"])
     announce(broadcast.step_changed, locked)
     return locked
 
@@ -150,6 +151,18 @@ def reveal_if_everyone_finished(session: Session) -> bool:
     except WorkshopError:
         return False  # someone else revealed or closed it first
     return True
+
+
+def show_slide(session: Session, index: int, count: int) -> Session:
+    """Put slide `index` of the step's `count` slides on the projector (the phones follow in
+    the discussion). Out of range is clamped: a clicker pressed once too often stays put."""
+    index = max(0, min(index, count - 1))
+    updated = Session.objects.filter(pk=session.pk, step=session.step).update(slide=index)
+    if not updated:
+        raise WorkshopError(_("The session has moved on to another step; look again."))
+    session.slide = index
+    announce(broadcast.slide_changed, session)
+    return session
 
 
 def resend_step(session: Session) -> None:
@@ -176,5 +189,5 @@ def remove_participant(session: Session, number: int) -> None:
 
 def add_note(session: Session, kind: str, text: str, owner: str = "") -> Note:
     note = Note.objects.create(session=session, kind=kind, text=text, owner=owner)
-    announce(broadcast.state_changed, session)
+    announce(broadcast.notes_changed, session)
     return note

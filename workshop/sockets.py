@@ -2,6 +2,7 @@
 consumers, and the screens hand them to the templates."""
 
 PHONE = "ws/p/"
+FOLLOW = "ws/follow/"
 CONSOLE = "ws/f/"
 PROJECTOR = "ws/projector/"
 
@@ -16,3 +17,7 @@ def console(code: str) -> str:
 
 def projector(code: str) -> str:
     return f"/{PROJECTOR}{code}/"
+
+
+def follow(code: str) -> str:
+    return f"/{FOLLOW}{code}/"

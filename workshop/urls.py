@@ -9,6 +9,7 @@ urlpatterns = [
     path("sessions/new/", facilitator.session_new, name="session_new"),
     path("sessions/<code:code>/", facilitator.console, name="console"),
     path("sessions/<code:code>/step/", facilitator.change_step, name="change_step"),
+    path("sessions/<code:code>/slide/", facilitator.show_slide, name="show_slide"),
     path("sessions/<code:code>/resend/", facilitator.resend_step, name="resend_step"),
     path("sessions/<code:code>/participants/<int:number>/remove/",
          facilitator.remove_participant, name="remove_participant"),

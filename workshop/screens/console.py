@@ -10,7 +10,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from workshop import sockets
-from workshop.colors import ACCENT
 from workshop.forms import NoteForm
 from workshop.models import Session
 from workshop.results import PROGRESS_LIST_LIMIT
@@ -75,7 +74,6 @@ def live_context(session: Session) -> dict:
         "step_actions": step_actions(session),
         # Before the reveal a facilitator can take out a phone that joined and left.
         "can_remove": session.step in (Session.LOBBY, Session.ANSWERING),
-        "accent": ACCENT,
     }
 
 

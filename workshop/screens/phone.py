@@ -21,8 +21,9 @@ from assessments import scoring
 from assessments.models import Option, Question
 from content.models import Phase
 from workshop import access, sockets
-from workshop.models import Answer, Participant, Session
+from workshop.models import Answer, Note, Participant, Session
 from workshop.results import answer_sets, build_results
+from workshop.screens import slides
 
 STAGE_TEMPLATE = "workshop/participant.html#stage"
 
@@ -72,11 +73,23 @@ def own_result_context(session: Session, score: scoring.ParticipantScore) -> dic
     }
 
 
+def follow_context(session: Session, results) -> dict | None:
+    """In the discussion the phones follow the projector: the slide on the screen, and the
+    agreements as they are recorded."""
+    if session.step != Session.DISCUSSION or results is None or results.phase is None:
+        return None
+    return {
+        "deck": slides.deck(session, results, discussion=True),
+        "agreements": list(session.notes.filter(kind=Note.AGREEMENT)),
+    }
+
+
 def stage_context(session: Session, participant: Participant | None = None) -> dict:
     """The stage for every phone (participant None) or for one phone."""
-    context = {"session": session, "results": None, "quiz": None, "own": None}
+    context = {"session": session, "results": None, "quiz": None, "own": None, "follow": None}
     if session.results_visible:
         context["results"] = build_results(session)
+        context["follow"] = follow_context(session, context["results"])
     if participant is not None:
         answers = dict(participant.answers.values_list("question_id", "option_id"))
         if session.step == Session.ANSWERING:
@@ -102,6 +115,17 @@ def page_context(session: Session, participant: Participant) -> dict:
 def render_stage(session: Session, language: str, context: dict) -> str:
     with translation.override(language):
         return render_to_string(STAGE_TEMPLATE, context)
+
+
+def follower_page_context(session: Session) -> dict:
+    """A latecomer after the lock: the shared stage, read-only, without a participant."""
+    return stage_context(session) | {"socket_url": sockets.follow(session.code),
+                                     "following": True}
+
+
+def render_shared_stage(code: str, language: str) -> str:
+    session = access.find_session(code)
+    return render_stage(session, language, stage_context(session))
 
 
 def render_current_stage(participant: Participant, language: str) -> str:

@@ -4,6 +4,8 @@ add what only they show."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import segno
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -11,9 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from workshop import access
+from workshop import access, colors
 from workshop.models import Session
 from workshop.results import build_progress, build_results
+from workshop.screens import slides
 
 
 def join_url(request: HttpRequest, session: Session) -> str:
@@ -24,22 +27,28 @@ def join_context(request: HttpRequest, session: Session) -> dict:
     url = join_url(request, session)
     qr = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#1d1d2b", omitsize=True)
     # segno writes the SVG itself from the URL; nothing user-supplied goes into it unescaped.
-    return {"join_url": url, "qr_svg": mark_safe(qr)}
+    return {"join_url": url, "join_host": urlsplit(url).netloc, "qr_svg": mark_safe(qr)}
 
 
 def live_context(session: Session, names_listed: int) -> dict:
     """The part of the screen that follows the session: pushed on every change. The console
     lists up to `names_listed` participants by name; the projector none."""
     results = build_results(session) if session.results_visible else None
-    return {
+    # The discussion is about the group's phase, which needs at least one complete answer set.
+    discussion = (session.step in (Session.DISCUSSION, Session.CLOSED)
+                  and results is not None and results.phase is not None)
+    deck = slides.deck(session, results, discussion and session.step == Session.DISCUSSION)
+    context = {
         "session": session,
         "progress": build_progress(session, limit=names_listed),
         "results": results,
-        # The discussion is about the group's phase, which needs at least one complete answer set.
-        "discussion": session.step in (Session.DISCUSSION, Session.CLOSED)
-        and results is not None
-        and results.phase is not None,
+        "discussion": discussion,
+        "deck": deck,
+        "colors": {"accent": colors.ACCENT, "track": colors.TRACK},
     }
+    if any(slide.key == "notes" for slide in deck.slides):
+        context |= slides.notes_for_slides(session)
+    return context
 
 
 def render_live(code: str, language: str, template: str, context_for) -> str:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from workshop import access, services
@@ -67,6 +68,29 @@ def _live_answer(request: HttpRequest, session) -> HttpResponse:
     if not request.htmx:
         return redirect("console", session.code)
     return render(request, console_screen.LIVE_TEMPLATE, console_screen.live_context(session))
+
+
+@login_required
+@require_POST
+def show_slide(request: HttpRequest, code: str) -> HttpResponse:
+    """The next or previous slide, or one by its number, from the console's buttons, its
+    keyboard or a clicker on the projector's page."""
+    session = access.get_session_for_user(request, code)
+    deck = console_screen.live_context(session)["deck"]
+    target = request.POST.get("to", "")
+    index = {"next": deck.index + 1, "previous": deck.index - 1}.get(target)
+    if index is None:
+        try:
+            index = int(target) - 1
+        except ValueError:
+            return HttpResponse(_("Say which slide: next, previous or its number."), status=400,
+                                content_type="text/plain; charset=utf-8")
+    try:
+        session = services.show_slide(session, index, deck.count)
+    except services.WorkshopError as error:
+        return HttpResponse(error.message, status=error.status,
+                            content_type="text/plain; charset=utf-8")
+    return _live_answer(request, session)
 
 
 @login_required

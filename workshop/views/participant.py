@@ -69,6 +69,10 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "workshop/participant.html",
                       phone.page_context(session, participant))
     if not session.accepts_joins:
+        if session.results_visible and request.method == "GET":
+            # Too late to answer, not too late to follow the results and the discussion.
+            return render(request, "workshop/participant.html",
+                          phone.follower_page_context(session))
         return _message(request, _("This session no longer accepts new participants: answering "
                                    "has been closed. Ask the facilitator to follow along on the "
                                    "projector."), 403)

@@ -26,7 +26,7 @@ rng = random.Random(3)
 questions = session.questionnaire.ordered_questions()
 for number in range(1, 25):
     participant = session.participants.create(number=number, name='P%d' % number,
-                                              discipline={disciplines!r}[number % 6])
+                                              discipline={disciplines!r}[number % len({disciplines!r})])
     for question in questions:
         Answer.objects.create(participant=participant, question=question,
                               option=rng.choice(list(question.options.all())))

@@ -6,7 +6,7 @@ keeps the two in step.
 """
 
 ACCENT = "#3b2db8"
-PHASE_COLORS = {1: "#2f80c8", 2: "#d98a1d", 3: "#7a45c4", 4: "#2a9a62"}
+PHASE_COLORS = {1: "#2f80c8", 2: "#b8730f", 3: "#7a45c4", 4: "#2a9a62"}
 # The empty part of a scale behind a bar.
 TRACK = "#ecebf5"
 

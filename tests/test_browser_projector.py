@@ -23,10 +23,11 @@ org = Organisation.objects.get(slug='museum-e2e')
 session = create_session(org, 'Beamertest: een lange titel voor een middag met het hele team',
                          {disciplines!r}, created_by=User.objects.get(username='facil'))
 rng = random.Random(3)
+disciplines = {disciplines!r}
 questions = session.questionnaire.ordered_questions()
 for number in range(1, 25):
     participant = session.participants.create(number=number, name='P%d' % number,
-                                              discipline={disciplines!r}[number % len({disciplines!r})])
+                                              discipline=disciplines[number % len(disciplines)])
     for question in questions:
         Answer.objects.create(participant=participant, question=question,
                               option=rng.choice(list(question.options.all())))

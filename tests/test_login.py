@@ -1,7 +1,14 @@
 """The facilitators' login: throttled per account and per address, and its password hashing kept
 off the shared thread that serves the phones' answers."""
 
+import threading
+from urllib.parse import urlencode
+
+import django.contrib.auth.forms
 import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import HttpCommunicator
+from django.test.signals import template_rendered
 
 LIMIT = 10  # AXES_FAILURE_LIMIT
 
@@ -73,3 +80,60 @@ def test_a_successful_login_clears_earlier_failures(client, alice):
     for attempt in range(LIMIT - 1):
         log_in(client, "alice", f"guess-{attempt}")
     assert log_in(client, "alice", "alice-password").status_code == 302
+
+
+CSRF = "a" * 32  # an unmasked CSRF secret: valid as both the cookie and the form field
+
+
+async def post_through_the_server(path: str, data: dict) -> dict:
+    """A POST through the real ASGI application (config/asgi.py), as daphne sends it."""
+    from config.asgi import application
+
+    body = urlencode({**data, "csrfmiddlewaretoken": CSRF}).encode()
+    communicator = HttpCommunicator(application, "POST", path, body=body, headers=[
+        (b"host", b"testserver"),
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"cookie", f"csrftoken={CSRF}".encode()),
+    ])
+    return await communicator.get_response(timeout=10)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_it_checks_passwords_outside_the_shared_request_thread(alice, monkeypatch):
+    # The shared thread serves every phone's request (config/asgi.py): hashing a password takes
+    # a few hundred milliseconds, and a flood of logins must not queue the answers behind it.
+    threads = []
+    authenticate = django.contrib.auth.forms.authenticate
+
+    def recording_authenticate(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return authenticate(*args, **kwargs)
+
+    monkeypatch.setattr(django.contrib.auth.forms, "authenticate", recording_authenticate)
+    response = await post_through_the_server(
+        "/login/", {"username": "alice", "password": "alice-password"})
+    assert response["status"] == 302
+    shared_thread = await sync_to_async(threading.current_thread)()
+    assert threads and threads[0] is not shared_thread
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_login_page_itself_is_served_from_the_shared_thread():
+    from config.asgi import application
+
+    threads = []
+
+    def record(**kwargs):
+        threads.append(threading.current_thread())
+
+    template_rendered.connect(record)
+    try:
+        communicator = HttpCommunicator(application, "GET", "/login/",
+                                        headers=[(b"host", b"testserver")])
+        response = await communicator.get_response(timeout=10)
+    finally:
+        template_rendered.disconnect(record)
+    assert response["status"] == 200
+    assert threads and set(threads) == {await sync_to_async(threading.current_thread)()}

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from workshop import broadcast, services, stage
+from workshop import broadcast, services, stage, throttle
 from workshop.consumers import participant_cookie
 from workshop.forms import CodeForm, JoinForm
 from workshop.models import Participant, Session, normalize_code
@@ -47,10 +47,12 @@ def _unknown_code_message() -> str:
 
 
 def _unknown_code(request: HttpRequest) -> HttpResponse:
+    throttle.wrong_code(request)
     return _message(request, _unknown_code_message(), 404)
 
 
 @require_http_methods(["GET", "POST"])
+@throttle.limit_code_guesses
 def join_with_code(request: HttpRequest) -> HttpResponse:
     """`/join`: type the code shown on the projector."""
     form = CodeForm(request.POST or None)
@@ -58,12 +60,14 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
         session = _find_session(form.cleaned_data["code"])
         if session is not None:
             return redirect("join_session", session.code)
+        throttle.wrong_code(request)
         form.add_error("code", _unknown_code_message())
     status = 400 if request.method == "POST" else 200
     return render(request, "workshop/join.html", {"form": form}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
+@throttle.limit_code_guesses
 def join_session(request: HttpRequest, code: str) -> HttpResponse:
     """`/j/<CODE>`: join, or come back to the session as the same participant."""
     session = _find_session(code)
@@ -121,7 +125,10 @@ def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
     participant = _current_participant(request, code)
     if participant is not None:
         return participant
+    if throttle.guessed_too_often(request):
+        raise services.WorkshopError(throttle.message(), status=429)
     if not Session.objects.filter(code=code).exists():
+        throttle.wrong_code(request)
         raise services.WorkshopError(_unknown_code_message(), status=404)
     raise services.WorkshopError(_("Join the session first."), status=403)
 

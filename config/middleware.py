@@ -1,5 +1,32 @@
 from django.conf import settings
 from django.utils import translation
+from django.views.defaults import bad_request
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the path, the query string or a cookie is answered 400 Bad Request.
+
+    No page takes one, and PostgreSQL refuses NUL in text: a NUL that reached a query (a share
+    token, a session code, a participant's cookie) answered 500. Form fields need no check here:
+    Django's form fields refuse NUL (ProhibitNullCharactersValidator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if has_nul(request.path, request.META.get("QUERY_STRING", ""), request.COOKIES):
+            return bad_request(request, exception=None)
+        return self.get_response(request)
+
+
+def has_nul(path: str, query_string: str, cookies: dict[str, str]) -> bool:
+    return (
+        "\x00" in path
+        or "\x00" in query_string
+        or "%00" in query_string
+        or any("\x00" in name or "\x00" in value for name, value in cookies.items())
+    )
 
 
 class LanguageCookieMiddleware:

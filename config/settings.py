@@ -240,7 +240,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"without_traceback": {"()": "config.log_filters.WithoutTraceback"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # WeasyPrint warns about every screen-only CSS rule it skips; only its errors matter.
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        # WeasyPrint warns about every screen-only CSS rule it skips; only its errors matter.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields): a 400, one line.
+        **{
+            f"django.security.{name}": {"filters": ["without_traceback"]}
+            for name in ("RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+        },
+    },
 }

@@ -1,6 +1,8 @@
 """Bad input gets a 400 or 404, never a 500: NUL bytes (which PostgreSQL refuses in text) in
 paths, query strings, cookies and form fields, and bodies over the size limit."""
 
+import logging
+
 import pytest
 
 from assessments.models import Questionnaire
@@ -102,3 +104,20 @@ def test_a_nul_byte_in_the_share_form_is_refused(alice_client, workshop):
 def test_a_nul_byte_in_a_quiz_answer_is_refused(client, questionnaire):
     r = client.post("/quiz/", {"q1": "1\x00"})
     assert r.status_code < 500
+
+
+@pytest.mark.parametrize("content_type", [
+    "application/x-www-form-urlencoded", "multipart/form-data; boundary=BoUnDaRy"])
+def test_an_over_large_body_is_a_bad_request_without_a_traceback(
+    phone, workshop, caplog, content_type
+):
+    if content_type.startswith("multipart"):
+        body = (b"--BoUnDaRy\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n"
+                + b"x" * 300_000 + b"\r\n--BoUnDaRy--\r\n")
+    else:
+        body = b"name=" + b"x" * 300_000
+    with caplog.at_level(logging.INFO):
+        r = phone.generic("POST", f"/j/{workshop.code}/", body, content_type=content_type)
+    assert r.status_code == 400
+    assert caplog.records, "the refusal is logged"
+    assert not [record for record in caplog.records if record.exc_info or record.exc_text]

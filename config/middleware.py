@@ -1,6 +1,12 @@
+import logging
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.shortcuts import render
 from django.utils import translation
 from django.views.defaults import bad_request
+
+logger = logging.getLogger(__name__)
 
 
 class RejectNulMiddleware:
@@ -52,3 +58,25 @@ def cookie_language(cookies) -> str:
     chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
     supported = {code for code, _ in settings.LANGUAGES}
     return chosen if chosen in supported else settings.LANGUAGE_CODE
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that cannot reach the database answers 503 with a page that says so, not a 500.
+
+    The page needs no database itself: it does not extend base.html, whose menu asks for the
+    logged-in user.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("Database unavailable: %s", exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the lockout django-axes flags during authentication.
     "axes.middleware.AxesMiddleware",
+    # Last of all, so that it is first to see an exception from a view.
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -133,6 +135,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # A database host that accepts connections but never answers held the connecting thread,
+    # the shared one that serves every request (config/asgi.py), for minutes: the whole
+    # process stood still. Give up on a connection after a few seconds, and on a statement
+    # after a few more; pages then answer 503 (config.middleware.DatabaseUnavailableMiddleware)
+    # and /healthz names the database. DATABASE_STATEMENT_TIMEOUT=0 sends no statement_timeout
+    # (for a pooler that refuses start-up options).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+    _statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 10)
+    if _statement_timeout and "statement_timeout" not in _options.get("options", ""):
+        _options["options"] = (
+            f"{_options.get('options', '')} -c statement_timeout={_statement_timeout * 1000}"
+        ).strip()
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

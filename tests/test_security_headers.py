@@ -1,0 +1,99 @@
+"""What the browser is told to enforce: a Content-Security-Policy without inline script, a
+CSRF cookie that scripts cannot read, and HSTS as strict as the operator asks."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from content.models import Phase
+from tests.builders import join
+
+TEMPLATES = sorted(Path(settings.BASE_DIR, "templates").rglob("*.html"))
+INLINE_HANDLER = re.compile(r"(?<![\w:.-])on[a-z]+\s*=", re.IGNORECASE)
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+STYLE_ATTRIBUTE = re.compile(r"(?<![\w:.-])style\s*=", re.IGNORECASE)
+STYLE_ELEMENT = re.compile(r"<style\b", re.IGNORECASE)
+# The PDF's template gets its styles inline: WeasyPrint reads it, no browser ever does.
+PDF_ONLY = {"report_pdf.html"}
+
+
+def inline_code(html: str) -> list[str]:
+    found = [m.group(0) for m in INLINE_HANDLER.finditer(html)]
+    found += [m.group(0) for m in INLINE_SCRIPT.finditer(html)]
+    found += [m.group(0) for m in STYLE_ATTRIBUTE.finditer(html)]
+    found += [text for text in ("javascript:", "hx-on") if text in html]
+    return found
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parsed = {}
+    for directive in header.split(";"):
+        name, *values = directive.split()
+        parsed[name] = values
+    return parsed
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+def test_no_template_has_inline_script_or_style(template):
+    html = template.read_text()
+    assert inline_code(html) == []
+    if template.name not in PDF_ONLY:
+        assert not STYLE_ELEMENT.search(html)
+
+
+@pytest.fixture
+def pages(workshop, phone, alice):
+    """Every kind of page, with the client that may see it."""
+    join(phone, workshop, "Marketing")
+    workshop.share_token = "a-read-only-link-token"
+    workshop.save()
+    phase = Phase.objects.first()
+    code = workshop.code
+    public = ["/", "/phases/", f"/phases/{phase.slug}/", "/quiz/", "/join", "/login/",
+              "/admin/login/", "/healthz", "/r/a-read-only-link-token/", "/j/NOSUCH/"]
+    facilitator = ["/sessions/", "/sessions/new/", f"/sessions/{code}/",
+                   f"/sessions/{code}/projector/", f"/sessions/{code}/report/",
+                   f"/sessions/{code}/delete/", "/organisations/museum-noord/"]
+    participant = [f"/j/{code}/", f"/j/{code}/q/"]
+    return {"public": public, "facilitator": facilitator, "participant": participant}
+
+
+def test_every_page_sends_a_content_security_policy(client, alice_client, phone, pages):
+    clients = {"public": client, "facilitator": alice_client, "participant": phone}
+    for kind, paths in pages.items():
+        for path in paths:
+            r = clients[kind].get(path)
+            assert r.status_code in (200, 404), path
+            policy = directives(r["Content-Security-Policy"])
+            assert policy["default-src"] == ["'self'"], path
+            assert policy["script-src"] == ["'self'"], path
+            assert policy["style-src"] == ["'self'"], path
+            assert policy["frame-ancestors"] == ["'none'"], path
+            if r["Content-Type"].startswith("text/html"):
+                assert inline_code(r.text) == [], path
+
+
+def test_the_policy_lets_the_page_open_its_websocket(alice_client, workshop):
+    r = alice_client.get(f"/sessions/{workshop.code}/", HTTP_HOST="dna.example:8000")
+    connect = directives(r["Content-Security-Policy"])["connect-src"]
+    # 'self' covers ws: and wss: of the page's own host in CSP 3; older browsers need them named.
+    assert connect == ["'self'", "ws://dna.example:8000", "wss://dna.example:8000"]
+
+
+def test_htmx_is_told_to_add_no_inline_style_and_eval_nothing(client):
+    r = client.get("/join")
+    config = json.loads(re.search(r'<meta name="htmx-config" content=\'([^\']*)\'>', r.text)[1])
+    assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"]
+    assert config["allowEval"] is False
+
+
+def test_the_report_buttons_work_without_inline_handlers(alice_client, workshop):
+    workshop.share_token = "a-read-only-link-token"
+    workshop.save()
+    r = alice_client.get(f"/sessions/{workshop.code}/report/")
+    assert "js/report.js" in r.text
+    assert "data-print" in r.text and "data-select-on-click" in r.text

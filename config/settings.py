@@ -62,6 +62,8 @@ if not SECRET_KEY:
 # which we cannot know in advance, so every host is allowed there.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"] if DEBUG else ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# No script reads the CSRF cookie: pages hand the token to htmx in hx-headers (base.html).
+CSRF_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "daphne",

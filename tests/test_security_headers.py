@@ -97,3 +97,22 @@ def test_the_report_buttons_work_without_inline_handlers(alice_client, workshop)
     r = alice_client.get(f"/sessions/{workshop.code}/report/")
     assert "js/report.js" in r.text
     assert "data-print" in r.text and "data-select-on-click" in r.text
+
+
+def test_the_csrf_cookie_is_out_of_reach_of_scripts(client):
+    # No script reads it: pages hand htmx the token in hx-headers (base.html).
+    r = client.get("/login/")
+    assert r.cookies["csrftoken"]["httponly"] is True
+    assert '"X-CSRFToken": "' in r.text
+
+
+def test_htmx_posts_carry_the_token_from_the_page(alice_client, workshop):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies.update(alice_client.cookies)
+    page = client.get(f"/sessions/{workshop.code}/")
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page.text)[1]
+    r = client.post(f"/sessions/{workshop.code}/notes/", {"kind": "note", "text": "Plan"},
+                    headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert r.status_code == 200

@@ -264,13 +264,21 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    # Both reach beyond this app: every subdomain of its domain, and the browsers' built-in
+    # lists, which take months to leave. Only when the operator asks for them.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
 SILENCED_SYSTEM_CHECKS = []
+if not DEBUG:
+    # check --deploy warns while HSTS leaves out subdomains or preloading: the operator's choice.
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 if not REDIS_URL:
     # axes.W001 asks for a cache shared between processes; the embedded default (no REDIS_URL,
     # in-memory channel layer) runs as one process, and its local cache is shared by all of it.

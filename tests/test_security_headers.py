@@ -3,6 +3,8 @@ CSRF cookie that scripts cannot read, and HSTS as strict as the operator asks.""
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,28 @@ def test_htmx_posts_carry_the_token_from_the_page(alice_client, workshop):
     r = client.post(f"/sessions/{workshop.code}/notes/", {"kind": "note", "text": "Plan"},
                     headers={"HX-Request": "true", "X-CSRFToken": token})
     assert r.status_code == 200
+
+
+def production_settings(**env: str) -> dict:
+    names = ["SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD"]
+    result = subprocess.run(
+        [sys.executable, "-c", "import django, json; django.setup(); from django.conf import "
+         f"settings; print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"],
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin", "DEBUG": "0",
+             "SECRET_KEY": "x" * 50, **env},
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_hsts_reaches_subdomains_and_preload_lists_only_when_the_operator_asks():
+    # Both reach beyond this app (every subdomain; browsers' built-in lists, slow to leave).
+    assert production_settings() == {"SECURE_HSTS_SECONDS": 31536000,
+                                     "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+                                     "SECURE_HSTS_PRELOAD": False}
+    assert production_settings(SECURE_HSTS_INCLUDE_SUBDOMAINS="1", SECURE_HSTS_PRELOAD="1",
+                               SECURE_HSTS_SECONDS="600") == {
+        "SECURE_HSTS_SECONDS": 600,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+    }

@@ -89,7 +89,6 @@ class GroupSummary:
     minimum: int | None
     maximum: int | None
     spread: int | None  # maximum - minimum
-    stdev: float | None
     phase: str | None  # phase of the mean, on the continuous scale
     border_with: str | None
     phase_counts: tuple[tuple[str, int], ...]  # individual phases, in band order
@@ -183,7 +182,7 @@ def summarize_group(instrument: Instrument, answer_sets: Iterable[Answers]) -> G
     counts = Counter(score.phase for score in complete)
     phase_counts = tuple((phase, counts.get(phase, 0)) for phase in instrument.phases)
     if not complete:
-        return GroupSummary(0, None, None, None, None, None, None, None, None, phase_counts)
+        return GroupSummary(0, None, None, None, None, None, None, None, phase_counts)
     totals = [score.total for score in complete]
     mean = statistics.fmean(totals)
     placement = place(mean, instrument.bands)
@@ -194,7 +193,6 @@ def summarize_group(instrument: Instrument, answer_sets: Iterable[Answers]) -> G
         minimum=min(totals),
         maximum=max(totals),
         spread=max(totals) - min(totals),
-        stdev=statistics.pstdev(totals),
         phase=placement.phase,
         border_with=placement.border_with,
         phase_counts=phase_counts,
@@ -240,6 +238,27 @@ def least_agreed_first(results: Iterable[QuestionResult]) -> tuple[QuestionResul
     return tuple(sorted(answered, key=lambda r: (r.agreement, -r.answered, r.key)))
 
 
+def discipline_labels(
+    group_sizes: Mapping[str, int],
+    min_group: int = MIN_GROUP_SIZE,
+    other: str = OTHER_DISCIPLINE,
+) -> dict[str, str | None]:
+    """Under which name each discipline may be shown: its own, `other`, or None (not at all).
+
+    `group_sizes` counts the people of each discipline that the caller shows together.
+    Disciplines with fewer than `min_group` are folded into `other`, and so is a discipline
+    that is itself called `other`; if `other` then still has fewer than `min_group`, the folded
+    disciplines are not shown at all. So no name is ever shown for fewer than `min_group`
+    people: with one person in a group, the group's figures are that person's answers.
+    """
+    own = {
+        name: size >= min_group and name != other for name, size in group_sizes.items()
+    }
+    folded = sum(size for name, size in group_sizes.items() if not own[name])
+    fallback = other if folded >= min_group else None
+    return {name: name if own[name] else fallback for name in group_sizes}
+
+
 def compare_disciplines(
     instrument: Instrument,
     entries: Iterable[tuple[str, Answers]],
@@ -257,18 +276,17 @@ def compare_disciplines(
         if score_participant(instrument, answers).complete:
             groups.setdefault(discipline, []).append(answers)
 
+    labels = discipline_labels(
+        {name: len(members) for name, members in groups.items()}, min_group, other
+    )
     shown: dict[str, list[Answers]] = {}
-    folded: list[Answers] = []
-    for name, members in groups.items():
-        if len(members) >= min_group and name != other:
-            shown[name] = members
-        else:
-            folded.extend(members)
     hidden = 0
-    if len(folded) >= min_group:
-        shown[other] = folded
-    else:
-        hidden = len(folded)
+    for name, members in groups.items():
+        label = labels[name]
+        if label is None:
+            hidden += len(members)
+        else:
+            shown.setdefault(label, []).extend(members)
 
     disciplines = []
     for name in sorted(shown, key=lambda n: (n == other, n.casefold())):

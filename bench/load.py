@@ -21,6 +21,7 @@ JOINED = re.compile(r"<strong>(\d+)</strong> doen mee")  # the projector
 OPTION = re.compile(r'name="option" value="(\d+)"')
 DISCIPLINE = re.compile(r'name="discipline" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+JOIN_KEY = re.compile(r'name="join_key" value="([^"]+)"')
 QUESTIONS = 4
 # HTTP requests in flight at once from all phones together, like a room's Wi-Fi would allow.
 MAX_IN_FLIGHT = 300
@@ -158,6 +159,7 @@ class Phone:
         response = await self.browser.request("POST", f"/j/{self.code}/", {
             "csrfmiddlewaretoken": token, "name": f"Telefoon {self.index}",
             "discipline": self.rng.choice(disciplines),
+            "join_key": JOIN_KEY.search(page.text).group(1),
         })
         if response.status_code != 302:
             raise RuntimeError(f"join answered {response.status_code}")

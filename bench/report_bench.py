@@ -34,7 +34,7 @@ def setup_django(tmp: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("load_content", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("load_content", stdout=open(os.devnull, "w"))
 
 
 def build_session(participants: int):

@@ -1,12 +1,13 @@
 import logging
 
 from csp.middleware import CSPMiddleware, PolicyParts
-from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.utils import translation
 from django.views.defaults import bad_request
+
+from workshop.identity import cookie_language
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +72,6 @@ class LanguageCookieMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
-
-
-def cookie_language(cookies) -> str:
-    chosen = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
-    supported = {code for code, _ in settings.LANGUAGES}
-    return chosen if chosen in supported else settings.LANGUAGE_CODE
 
 
 class DatabaseUnavailableMiddleware:

@@ -163,7 +163,7 @@ if REDIS_URL:
     # and ran out of connections with thousands of phones joining at once (bench/RESULTS.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "workshop.layers.WorkshopRedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

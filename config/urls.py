@@ -6,7 +6,6 @@ from workshop.health import healthz
 
 urlpatterns = [
     path("", include("content.urls")),
-    path("quiz/", include("assessments.urls")),
     path("", include("workshop.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,6 +13,14 @@ class PhaseAdmin(admin.ModelAdmin):
     list_display = ["number", "name_nl", "subtitle_nl", "slug"]
     inlines = [PhaseItemInline]
 
+    # Score bands name their phase by slug: a phase they use keeps its slug and stays.
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "slug"] if obj and obj.in_use() else readonly
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.in_use())
+
 
 @admin.register(Definition)
 class DefinitionAdmin(admin.ModelAdmin):

@@ -7,12 +7,11 @@ class ContentConfig(AppConfig):
     verbose_name = _("Phase content")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import pre_delete
 
-        from content import cache
+        from assessments import cache
+        from content.models import Phase, protect_phases_in_use
 
-        # Questionnaires and phases are cached per process; an edit empties the cache.
-        for model in ["assessments.Questionnaire", "assessments.Question", "assessments.Option",
-                      "assessments.ScoreBand", "content.Phase", "content.PhaseItem"]:
-            post_save.connect(cache.clear, sender=model, dispatch_uid=f"cache-save-{model}")
-            post_delete.connect(cache.clear, sender=model, dispatch_uid=f"cache-delete-{model}")
+        # Phases are cached per process; an edit empties the cache.
+        cache.clear_on_change("content.Phase", "content.PhaseItem")
+        pre_delete.connect(protect_phases_in_use, sender=Phase, dispatch_uid="protect-phases")

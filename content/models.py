@@ -1,8 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from content import cache
-from content.localized import Localized
+from assessments import cache
+from assessments.localized import Localized
+from assessments.models import ScoreBand
 
 
 class Phase(models.Model):
@@ -43,10 +44,14 @@ class Phase(models.Model):
 
     @classmethod
     def by_slug(cls) -> dict[str, "Phase"]:
-        """All phases with their items, shared by this process's requests (see content.cache)."""
+        """All phases with their items, shared by this process's requests (assessments.cache)."""
         return cache.get_or_load(
             "phases", lambda: {p.slug: p for p in cls.objects.prefetch_related("items")}
         )
+
+    def in_use(self) -> bool:
+        """Whether a questionnaire's score band places totals in this phase."""
+        return ScoreBand.objects.filter(phase=self.slug).exists()
 
     def items_of(self, kind: str) -> list["PhaseItem"]:
         return [item for item in self.items.all() if item.kind == kind]
@@ -147,3 +152,13 @@ class Theme(models.Model):
 
     def __str__(self) -> str:
         return self.title_nl
+
+
+def protect_phases_in_use(sender: type[Phase], instance: Phase, **kwargs) -> None:
+    """A pre_delete receiver: score bands name their phase by slug, so a phase they use stays."""
+    bands = set(ScoreBand.objects.filter(phase=instance.slug))
+    if bands:
+        raise models.ProtectedError(
+            f"Cannot delete the phase {instance.slug!r}: a questionnaire's score bands use it.",
+            bands,
+        )

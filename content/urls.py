@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("phases/", views.phase_list, name="phases"),
     path("phases/<slug:slug>/", views.phase_detail, name="phase"),
+    path("quiz/", views.quiz, name="quiz"),
 ]

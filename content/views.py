@@ -1,6 +1,10 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods
 
+from assessments.answers import parse_answers
+from assessments.models import Questionnaire
+from assessments.scoring import score_participant
 from content.models import Definition, Phase, Theme
 
 
@@ -29,3 +33,32 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "next": Phase.objects.filter(number__gt=phase.number).order_by("number").first(),
     }
     return render(request, "content/phase_detail.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def quiz(request: HttpRequest) -> HttpResponse:
+    """The quiz for one person on their own, as on paper: answer, then see total and phase."""
+    questionnaire = Questionnaire.get_default()
+    if questionnaire is None:
+        raise Http404("No questionnaire loaded")
+    ctx = {"questionnaire": questionnaire, "questions": questionnaire.ordered_questions()}
+    if request.method == "GET":
+        return render(request, "content/quiz.html", ctx)
+
+    answers, missing = parse_answers(questionnaire, request.POST)
+    if missing:
+        ctx.update(answers=answers, missing=missing)
+        return render(request, "content/quiz.html", ctx, status=400)
+
+    score = score_participant(questionnaire.instrument(), answers)
+    phases = Phase.by_slug()
+    band = next(b for b in questionnaire.ordered_bands() if b.phase == score.phase)
+    ctx.update(
+        answers=answers,
+        score=score,
+        max_total=questionnaire.instrument().max_total,
+        phase=phases[band.phase],
+        border_phase=phases.get(score.border_with),
+        band=band,
+    )
+    return render(request, "content/quiz_result.html", ctx)

@@ -1,14 +1,17 @@
 """Plain builder functions for the workshop tests."""
 
+import secrets
+
 from django.test import Client
 
 from workshop import services
-from workshop.consumers import participant_cookie
+from workshop.identity import participant_cookie
 from workshop.models import Participant, Session
 
 
 def join(phone: Client, session: Session, discipline: str, name: str = "") -> Participant:
-    response = phone.post(f"/j/{session.code}/", {"name": name, "discipline": discipline})
+    response = phone.post(f"/j/{session.code}/", {"name": name, "discipline": discipline,
+                                                  "join_key": secrets.token_urlsafe(24)})
     assert response.status_code == 302, response.content
     token = phone.cookies[participant_cookie(session.code)].value
     return Participant.objects.get(token=token)

@@ -112,7 +112,7 @@ def phone2():
 @pytest.fixture(autouse=True)
 def empty_cache():
     """The per-process cache of questionnaires and phases must not outlive a test's database."""
-    from content import cache
+    from assessments import cache
 
     cache.clear()
     yield

@@ -7,7 +7,7 @@ import pytest
 
 from assessments.models import Questionnaire
 from tests.builders import join, move
-from workshop.consumers import participant_cookie
+from workshop.identity import participant_cookie
 from workshop.models import Note, Participant, Session
 
 

@@ -212,3 +212,45 @@ def test_the_dashboard_lists_only_own_sessions(alice_client, bob_client, worksho
 
 def test_step_changes_need_post(alice_client, workshop):
     assert alice_client.get(f"/sessions/{workshop.code}/step/").status_code == 405
+
+
+def test_a_removed_phone_no_longer_holds_up_the_auto_reveal(alice_client, workshop, phone,
+                                                             phone2):
+    Session.objects.filter(pk=workshop.pk).update(auto_reveal=True)
+    join(phone, workshop, "Marketing")
+    gone = join(phone2, workshop, "Directie")  # joins, then leaves without answering
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    assert Session.objects.get().step == Session.ANSWERING
+    r = alice_client.post(f"/sessions/{workshop.code}/participants/{gone.number}/remove/",
+                          headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert Session.objects.get().step == Session.REVEALED
+    assert list(workshop.participants.values_list("discipline", flat=True)) == ["Marketing"]
+
+
+def test_the_console_offers_to_remove_only_unfinished_phones_before_the_reveal(
+        alice_client, workshop, phone, phone2):
+    done = join(phone, workshop, "Marketing", "Klaar")
+    join(phone2, workshop, "Directie", "Weg")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    page = alice_client.get(f"/sessions/{workshop.code}/").text
+    assert "Weg verwijderen" in page and "Klaar verwijderen" not in page
+    move(Session.objects.get(), Session.REVEALED)
+    assert "verwijderen" not in alice_client.get(f"/sessions/{workshop.code}/").text
+    r = alice_client.post(f"/sessions/{workshop.code}/participants/{done.number}/remove/")
+    assert r.status_code == 409 and workshop.participants.count() == 2
+
+
+def test_removing_a_participant_who_is_gone_answers_404(alice_client, workshop):
+    r = alice_client.post(f"/sessions/{workshop.code}/participants/99/remove/")
+    assert r.status_code == 404
+
+
+def test_another_organisation_cannot_remove_or_resend(bob_client, workshop, phone):
+    someone = join(phone, workshop, "Marketing")
+    for url in (f"/sessions/{workshop.code}/participants/{someone.number}/remove/",
+                f"/sessions/{workshop.code}/resend/"):
+        assert bob_client.post(url).status_code == 404
+    assert workshop.participants.count() == 1

@@ -1,6 +1,11 @@
 """The Digitaal DNA questionnaire and content as loaded from the repository's data files."""
 
-from assessments.models import Option, Question, Questionnaire
+import pytest
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from assessments.loader import load_questionnaire
+from assessments.models import Option, Question, Questionnaire, ScoreBand
 from assessments.scoring import score_participant
 from content.loader import load_all
 from content.models import Phase, PhaseItem
@@ -48,6 +53,15 @@ def test_the_stored_instrument_scores_like_the_published_table(questionnaire):
         assert (score.total, score.phase, score.border_with) == (total, phase, border_with)
 
 
+def test_the_questionnaire_loads_without_the_content(db):
+    questionnaire = load_questionnaire()
+    assert not Phase.objects.exists()
+    assert [b.phase for b in questionnaire.ordered_bands()] == [
+        "ik-zie", "ik-wil", "ik-kan", "ik-doe",
+    ]
+    assert load_questionnaire() == questionnaire
+
+
 def test_it_loads_four_phases_with_all_their_parts(questionnaire):
     phases = list(Phase.objects.prefetch_related("items"))
     assert [(p.number, p.name_nl, p.subtitle_nl) for p in phases] == [
@@ -89,3 +103,35 @@ def test_it_shows_english_texts_in_english(questionnaire):
         assert phase.name == "I want"
     with translation.override("nl"):
         assert phase.name == "Ik wil"
+
+
+def test_an_edit_in_this_process_empties_the_cache(questionnaire):
+    cached = Questionnaire.cached(questionnaire.pk)
+    assert Questionnaire.cached(questionnaire.pk) is cached
+    band = questionnaire.bands.get(low=0)
+    band.outcome_nl = "Aangepast in de admin"
+    band.save()
+    assert Questionnaire.cached(questionnaire.pk) is not cached
+
+    phases = Phase.by_slug()
+    assert Phase.by_slug() is phases
+    phases["ik-zie"].save()
+    assert Phase.by_slug() is not phases
+
+
+def test_a_phase_that_bands_use_keeps_its_slug_and_cannot_be_deleted(questionnaire, admin_client):
+    phase = Phase.objects.get(slug="ik-wil")
+    with pytest.raises(ProtectedError), transaction.atomic():
+        phase.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Phase.objects.filter(slug="ik-wil").delete()
+    r = admin_client.get(f"/admin/content/phase/{phase.pk}/change/")
+    assert r.status_code == 200
+    assert 'name="slug"' not in r.text and "/delete/" not in r.text
+    assert admin_client.get(f"/admin/content/phase/{phase.pk}/delete/").status_code == 403
+
+    ScoreBand.objects.filter(phase="ik-wil").delete()
+    r = admin_client.get(f"/admin/content/phase/{phase.pk}/change/")
+    assert 'name="slug"' in r.text
+    phase.delete()
+    assert not Phase.objects.filter(slug="ik-wil").exists()

@@ -215,3 +215,55 @@ def test_it_refuses_a_huge_payload(phone, workshop):
     move(workshop, Session.ANSWERING)
     r = phone.post(f"/j/{workshop.code}/q/1/", {"option": "1" * 300_000})
     assert r.status_code == 400
+
+
+def _join_form(phone, workshop) -> dict:
+    page = phone.get(f"/j/{workshop.code}/").text
+    key = page.split('name="join_key" value="', 1)[1].split('"', 1)[0]
+    return {"name": "", "discipline": "Marketing", "join_key": key}
+
+
+def test_a_double_tap_on_join_makes_one_participant(workshop):
+    from django.test import Client
+
+    form = _join_form(Client(), workshop)
+    # The second tap arrives before the first answer set the cookie: two cookie-less posts.
+    first, second = Client(), Client()
+    r1 = first.post(f"/j/{workshop.code}/", form)
+    r2 = second.post(f"/j/{workshop.code}/", form)
+    assert r1.status_code == r2.status_code == 302
+    cookie = f"dna_p_{workshop.code}"
+    assert first.cookies[cookie].value == second.cookies[cookie].value
+    assert Participant.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_posts_of_one_join_form_make_one_participant(workshop):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor == "sqlite":
+        # The embedded default serves one request at a time (config/shared_thread.py); the
+        # in-memory test database locks whole tables across threads. CI runs this on PostgreSQL.
+        pytest.skip("parallel writes need PostgreSQL")
+    form = _join_form(Client(), workshop)
+
+    def post(_):
+        try:
+            return Client().post(f"/j/{workshop.code}/", form).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(post, range(20)))
+    assert set(statuses) == {302}
+    assert Participant.objects.count() == 1
+
+
+def test_a_join_form_without_its_key_is_sent_again_with_a_fresh_one(phone, workshop):
+    r = phone.post(f"/j/{workshop.code}/", {"discipline": "Marketing"})
+    assert r.status_code == 400
+    assert "De pagina was verouderd" in r.text and 'name="join_key" value="' in r.text
+    assert not Participant.objects.exists()

@@ -2,13 +2,14 @@
 
 import csv
 import io
+import secrets
 import threading
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from tests.builders import answer_all, join, move
@@ -59,6 +60,78 @@ def test_the_report_waits_for_the_reveal(alice_client, workshop, phone):
     assert "Fase van de groep" not in r.text
 
 
+PHASE_NAMES = ["Ik zie", "Ik wil", "Ik kan", "Ik doe"]
+
+
+@pytest.fixture(params=["answering", "reopened", "closed"])
+def unrevealed(request, workshop, phone, phone2):
+    """The answers of the `revealed` fixture, but the results are not (or no longer) revealed:
+    still answering, answering again after a reveal, or closed without a reveal."""
+    from django.test import Client
+
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Marketing", "Bram")
+    director = Client()
+    join(director, workshop, "Directie", "Cas")
+    session = move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    answer_all(phone2, workshop, "3232")
+    answer_all(director, workshop, "21")
+    if request.param == "reopened":
+        session = move(session, Session.REVEALED, Session.ANSWERING)
+    elif request.param == "closed":
+        session = move(session, Session.CLOSED)
+    assert not session.results_visible
+    return session
+
+
+def assert_no_results(text: str) -> None:
+    assert "8,5" not in text and "8.5" not in text  # the group total
+    for phase in PHASE_NAMES:
+        assert phase not in text
+    assert "kozen hetzelfde antwoord" not in text
+    assert "Aanbevolen voor de fase" not in text
+
+
+def test_the_web_report_shows_no_results_before_the_reveal(alice_client, unrevealed):
+    r = alice_client.get(f"/sessions/{unrevealed.code}/report/")
+    assert r.status_code == 200
+    assert "verschijnen hier zodra" in r.text
+    assert_no_results(r.text)
+    assert r.context["results"] is None and r.context["phase"] is None
+
+
+def test_the_shared_report_shows_no_results_before_the_reveal(alice_client, client, unrevealed):
+    alice_client.post(f"/sessions/{unrevealed.code}/share/", {"action": "create"})
+    token = Session.objects.get().share_token
+    r = client.get(f"/r/{token}/")
+    assert r.status_code == 200
+    assert "verschijnen hier zodra" in r.text
+    assert_no_results(r.text)
+    assert r.context["results"] is None and r.context["phase"] is None
+
+
+def test_the_pdf_shows_no_results_before_the_reveal(unrevealed):
+    html = reports.report_pdf_html(unrevealed)
+    assert unrevealed.title in html and "verschijnen hier zodra" in html
+    assert_no_results(html)
+
+
+def test_the_csv_lists_who_joined_but_no_results_before_the_reveal(alice_client, unrevealed):
+    r = alice_client.get(f"/sessions/{unrevealed.code}/report.csv")
+    assert r.status_code == 200
+    body = r.content.decode("utf-8")
+    assert body.startswith("\ufeff") and "\r\n" in body
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    # Only the participants' numbers and disciplines: no answer, total or phase columns, so
+    # that an empty cell cannot be read as "not answered".
+    assert rows[0] == ["deelnemer", "discipline"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3"]
+    assert all(len(row) == 2 for row in rows)
+    for phase in PHASE_NAMES:
+        assert phase not in body
+
+
 def streamed(response) -> bytes:
     """The body of a response streamed from an async iterator (the PDF), as the server sends it."""
 
@@ -94,10 +167,145 @@ def test_the_csv_has_one_row_per_participant_and_no_names(alice_client, revealed
     assert rows[1:] == [
         ["1", "Marketing", "3", "2", "3", "2", "10", "Ik doe", ""],
         ["2", "Marketing", "2", "2", "2", "1", "7", "Ik doe", "Ik kan"],
-        ["3", "Directie", "1", "0", "", "", "", "", ""],
+        # The only director: no complete answer set in "Directie", nor in "Overige", so the
+        # discipline is left out rather than point at one person.
+        ["3", "", "1", "0", "", "", "", "", ""],
     ]
     for name in ["Ans", "Bram", "Cas"]:
         assert name not in body
+
+
+def _revealed_with(organisation, entries: list[tuple[str, str]]) -> Session:
+    """A revealed session in which a phone joins per (discipline, choices); '' answers nothing."""
+    from django.test import Client
+
+    session = create_session(organisation, "Klein team",
+                             ["Marketing", "Directie", "ICT", "Educatie", "Overige"])
+    move(session, Session.ANSWERING)
+    for discipline, choices in entries:
+        phone = Client()
+        join(phone, session, discipline)
+        answer_all(phone, session, choices)
+    return move(session, Session.REVEALED)
+
+
+def _csv_rows(session: Session) -> list[list[str]]:
+    body = reports.report_csv(session).lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(body), delimiter=";"))[1:]
+
+
+def test_the_csv_folds_lone_disciplines_into_other(questionnaire, museum):
+    session = _revealed_with(museum, [
+        ("Marketing", "4243"), ("Marketing", "3232"), ("ICT", "1111"), ("Educatie", "2222"),
+    ])
+    assert [row[:2] for row in _csv_rows(session)] == [
+        ["1", "Marketing"], ["2", "Marketing"], ["3", "Overige"], ["4", "Overige"],
+    ]
+
+
+def test_the_csv_leaves_out_a_discipline_that_even_other_cannot_hide(questionnaire, museum):
+    session = _revealed_with(museum, [
+        ("Marketing", "4243"), ("Marketing", "3232"), ("Directie", "1111"),
+    ])
+    rows = _csv_rows(session)
+    assert [row[:2] for row in rows] == [["1", "Marketing"], ["2", "Marketing"], ["3", ""]]
+    assert rows[2][2:7] == ["0", "0", "0", "0", "0"]  # the answers stay, not whose they are
+    assert "Directie" not in reports.report_csv(session)
+
+
+def test_the_csv_counts_complete_answer_sets_for_the_group_size(questionnaire, museum):
+    # Three in Marketing, but only one finished: his answers would be "Marketing's" answers.
+    session = _revealed_with(museum, [
+        ("Marketing", "4243"), ("Marketing", ""), ("Marketing", "21"),
+        ("ICT", "1111"), ("ICT", "2222"),
+    ])
+    assert [row[:2] for row in _csv_rows(session)] == [
+        ["1", ""], ["2", ""], ["3", ""], ["4", "ICT"], ["5", "ICT"],
+    ]
+
+
+@pytest.mark.parametrize("entries", [
+    [("Marketing", "4243"), ("Marketing", "3232"), ("Directie", "21")],
+    [("Marketing", "4243"), ("ICT", "1111"), ("Educatie", "2222"), ("Directie", "")],
+    [("Marketing", "4243"), ("Marketing", "3232"), ("Overige", "1111"), ("ICT", "2222")],
+    [("Overige", "1111"), ("Directie", "2222"), ("Directie", "3232"), ("ICT", "4")],
+    [("ICT", "4243")],
+])
+def test_the_csv_shows_the_disciplines_the_screens_show(questionnaire, museum, entries):
+    from workshop.results import build_results
+
+    session = _revealed_with(museum, entries)
+    rows = _csv_rows(session)
+    complete: dict[str, int] = {}
+    for row in rows:
+        if row[6]:  # a total: a complete answer set
+            complete[row[1]] = complete.get(row[1], 0) + 1
+    results = build_results(session)
+    assert {k: v for k, v in complete.items() if k} == {
+        d.result.name: d.result.participants for d in results.disciplines
+    }
+    assert complete.get("", 0) == results.hidden
+    # No discipline is ever shown next to one person alone.
+    shown = [row[1] for row in rows if row[1]]
+    assert all(shown.count(name) >= 2 for name in shown)
+
+
+def test_the_csv_hides_lone_disciplines_before_the_reveal_too(alice_client, unrevealed):
+    body = alice_client.get(f"/sessions/{unrevealed.code}/report.csv").content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1:] == [["1", "Marketing"], ["2", "Marketing"], ["3", ""]]
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3+cmd",
+            "\tx", "\rx"]
+
+
+@pytest.mark.parametrize("visible", [True, False], ids=["revealed", "before the reveal"])
+def test_the_csv_neutralises_formulas_in_text_cells(questionnaire, museum, visible):
+    from assessments.models import Option
+    from tests.builders import option_id
+    from workshop import services
+
+    # Facilitators type the disciplines; a spreadsheet would run these as formulas.
+    session = create_session(museum, "Formules", FORMULAS)
+    move(session, Session.ANSWERING)
+    for discipline in FORMULAS:
+        for _ in range(2):  # two of each, so that every discipline is shown
+            participant = services.join(session, "", discipline, secrets.token_urlsafe(24))
+            for number, choice in enumerate("4243", start=1):
+                option = Option.objects.get(pk=option_id(session, number, int(choice)))
+                Answer.objects.create(participant=participant, question=option.question,
+                                      option=option)
+    if visible:
+        session = move(session, Session.REVEALED)
+    body = reports.report_csv(session)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    disciplines = [row[1] for row in rows[1:]]
+    assert disciplines == ["'" + formula for formula in FORMULAS for _ in range(2)]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    if visible:
+        # Numbers stay numbers.
+        assert all(row[2:7] == ["3", "2", "3", "2", "10"] for row in rows[1:])
+        assert all(row[0].isdigit() for row in rows[1:])
+
+
+@pytest.mark.parametrize("value,expected", [
+    ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("@SUM(1+1)", "'@SUM(1+1)"),
+    ("-2+3+cmd", "'-2+3+cmd"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("Marketing", "Marketing"),
+    ("a=b", "a=b"),
+    ("", ""),
+    (-2, -2),
+    (10, 10),
+])
+def test_spreadsheet_safe_prefixes_only_text_that_a_spreadsheet_would_run(value, expected):
+    assert reports.spreadsheet_safe(value) == expected
 
 
 def test_the_csv_numbers_match_the_stored_answers(alice_client, revealed):
@@ -173,6 +381,40 @@ def test_a_share_link_shows_the_report_until_it_is_revoked(alice_client, client,
     alice_client.post(f"/sessions/{revealed.code}/share/", {"action": "revoke"})
     assert client.get(f"/r/{token}/").status_code == 404
     assert client.get(f"/r/{token}/report.pdf").status_code == 404
+
+
+@pytest.fixture(params=["username only", "full name"])
+def shared(request, alice, alice_client, revealed):
+    """The revealed session with a share link; the report names alice by username or by her
+    full name."""
+    if request.param == "full name":
+        alice.first_name, alice.last_name = "Alice", "de Vries"
+        alice.save()
+    alice_client.post(f"/sessions/{revealed.code}/share/", {"action": "create"})
+    return Session.objects.get(pk=revealed.pk)
+
+
+def test_the_shared_report_does_not_name_the_facilitator(client, shared):
+    r = client.get(f"/r/{shared.share_token}/")
+    assert r.status_code == 200
+    assert shared.title in r.text
+    assert "alice" not in r.text.lower() and "de Vries" not in r.text
+    assert ">Begeleider<" not in r.text
+
+
+def test_the_shared_pdf_does_not_name_the_facilitator(client, shared):
+    r = client.get(f"/r/{shared.share_token}/report.pdf")
+    assert r.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(streamed(r))).pages)
+    assert shared.title in text
+    assert "alice" not in text.lower() and "Vries" not in text
+
+
+def test_the_facilitator_still_sees_her_name_in_her_own_report(alice, alice_client, shared):
+    name = alice.get_full_name() or alice.username
+    assert f"<dd>{name}</dd>" in alice_client.get(f"/sessions/{shared.code}/report/").text
+    assert f"<dd>{name}</dd>" in reports.report_pdf_html(shared, show_facilitator=True)
+    assert f"<dd>{name}</dd>" not in reports.report_pdf_html(shared)
 
 
 def test_a_guessed_share_token_answers_404(client, revealed):
@@ -257,6 +499,83 @@ def test_it_refuses_to_compare_sessions_of_another_organisation(alice_client, hi
     first, _ = history
     r = alice_client.get(f"/organisations/museum-noord/compare/?a={first.code}&b={other.code}")
     assert r.status_code == 302
+
+
+@pytest.fixture
+def not_revealed_yet(questionnaire, museum):
+    """The newest session of the museum: two ICT colleagues answered, no reveal yet."""
+    from django.test import Client
+
+    session = create_session(museum, "Nog bezig", ["ICT"])
+    move(session, Session.ANSWERING)
+    for _ in range(2):
+        phone = Client()
+        join(phone, session, "ICT")
+        answer_all(phone, session, "4243")  # 10 each: mean 10.0, Ik doe
+    return Session.objects.get(pk=session.pk)
+
+
+def nl(text: str) -> str:
+    """A text as the Dutch interface shows it (also before its translation is in the
+    catalogue)."""
+    with translation.override("nl"):
+        return translation.gettext(text)
+
+
+NOT_REVEALED = "Not revealed yet"
+
+
+def _row(html: str, title: str) -> str:
+    """The table row of the session called `title` on the organisation page."""
+    start = html.index(title)
+    return html[html.rindex("<tr>", 0, start):html.index("</tr>", start)]
+
+
+def test_the_history_shows_an_unrevealed_session_without_its_figures(
+    alice_client, history, not_revealed_yet
+):
+    r = alice_client.get("/organisations/museum-noord/")
+    assert r.status_code == 200
+    row = _row(r.text, "Nog bezig")
+    assert nl(NOT_REVEALED) in row
+    assert ">2<" in row  # who joined is no result
+    assert "10,0" not in row and "Ik doe" not in row
+    assert 'name="a"' not in row and 'name="b"' not in row  # it cannot be compared
+    # The revealed sessions keep their figures, and are the ones compared by default.
+    first, second = history
+    assert "3,5" in _row(r.text, "Nulmeting") and "7,0" in _row(r.text, "Een jaar later")
+    assert f'value="{second.code}" checked' in _row(r.text, "Een jaar later")
+    chart = r.context["history"].chart
+    assert len(chart.x_labels) == 2  # the unrevealed session is left out of the chart
+    assert "ICT" not in [series.name for series in chart.series]
+    assert all(len(series.dots) <= 2 for series in chart.series)
+
+
+def test_the_history_has_no_chart_and_no_comparison_without_a_reveal(
+    alice_client, not_revealed_yet, workshop
+):
+    r = alice_client.get("/organisations/museum-noord/")
+    assert r.status_code == 200
+    assert r.context["history"].chart is None
+    assert '<svg class="timeline"' not in r.text
+    assert r.text.count(nl(NOT_REVEALED)) == 2
+    assert "Vergelijk A en B" not in r.text and 'name="a"' not in r.text
+
+
+@pytest.mark.parametrize("order", ["unrevealed first", "unrevealed second"])
+def test_it_refuses_to_compare_an_unrevealed_session(alice_client, history, not_revealed_yet,
+                                                     order):
+    _, second = history
+    a, b = (not_revealed_yet, second) if order == "unrevealed first" else (second,
+                                                                            not_revealed_yet)
+    url = f"/organisations/museum-noord/compare/?a={a.code}&b={b.code}"
+    r = alice_client.get(url)
+    assert r.status_code == 302 and r["Location"] == "/organisations/museum-noord/"
+    page = alice_client.get(r["Location"])
+    message = nl("“%(title)s” has not been revealed yet, so it cannot be compared.")
+    assert message % {"title": "Nog bezig"} in page.text
+    with pytest.raises(ValueError):
+        reports.compare_sessions(a, b)
 
 
 def test_the_demo_command_makes_closed_sessions_with_answers(db):

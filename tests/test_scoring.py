@@ -12,6 +12,7 @@ from assessments.scoring import (
     Instrument,
     Question,
     compare_disciplines,
+    discipline_labels,
     least_agreed_first,
     place,
     question_results,
@@ -206,7 +207,7 @@ def test_it_summarizes_one_participant():
     summary = summarize_group(DNA, [answers("3222")])  # 2 + 2 + 1 + 1 = 6
     assert summary.participants == 1
     assert (summary.mean, summary.median, summary.minimum, summary.maximum) == (6, 6, 6, 6)
-    assert summary.spread == 0 and summary.stdev == 0
+    assert summary.spread == 0
     assert summary.phase == "ik-kan"
     assert dict(summary.phase_counts)["ik-kan"] == 1
 
@@ -292,3 +293,43 @@ def test_it_compares_only_complete_answer_sets():
     entries = [("A", answers("4243")), ("A", answers("4---")), ("A", answers("1111"))]
     comparison = compare_disciplines(DNA, entries)
     assert comparison.disciplines[0].participants == 2
+
+
+def test_it_labels_large_enough_disciplines_with_their_own_name():
+    labels = discipline_labels({"Marketing": 3, "Directie": 2})
+    assert labels == {"Marketing": "Marketing", "Directie": "Directie"}
+
+
+def test_it_labels_small_disciplines_other_when_other_is_large_enough():
+    labels = discipline_labels({"Marketing": 2, "ICT": 1, "Educatie": 1})
+    assert labels == {"Marketing": "Marketing", "ICT": "Overige", "Educatie": "Overige"}
+
+
+def test_it_hides_small_disciplines_when_even_other_is_too_small():
+    labels = discipline_labels({"Marketing": 2, "ICT": 1, "Educatie": 0})
+    assert labels == {"Marketing": "Marketing", "ICT": None, "Educatie": None}
+
+
+def test_it_folds_a_discipline_called_other_with_the_small_ones():
+    # A discipline that happens to be called "Overige" is not a group of its own.
+    assert discipline_labels({"Overige": 1, "ICT": 1}) == {"Overige": "Overige", "ICT": "Overige"}
+    assert discipline_labels({"Overige": 1, "ICT": 3}) == {"Overige": None, "ICT": "ICT"}
+
+
+def test_it_takes_the_group_size_and_the_name_of_other_as_parameters():
+    labels = discipline_labels({"A": 3, "B": 2, "C": 1}, min_group=3, other="Rest")
+    assert labels == {"A": "A", "B": "Rest", "C": "Rest"}
+
+
+@pytest.mark.parametrize("sizes", [
+    {}, {"A": 1}, {"A": 0}, {"A": 1, "B": 1}, {"A": 2, "B": 1}, {"A": 1, "B": 0, "C": 0},
+    {"A": 5, "B": 1, "C": 1, "D": 1}, {"Overige": 1}, {"Overige": 2, "A": 1},
+])
+def test_no_label_is_ever_shown_for_fewer_than_the_minimum(sizes):
+    labels = discipline_labels(sizes)
+    assert set(labels) == set(sizes)
+    shown: dict[str, int] = {}
+    for name, label in labels.items():
+        if label is not None:
+            shown[label] = shown.get(label, 0) + sizes[name]
+    assert all(size >= 2 for size in shown.values())

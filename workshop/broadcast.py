@@ -1,39 +1,158 @@
-"""Pushes to the open screens of a session, after a write has been saved.
+"""Pushes to the open screens of a session. Called by the services once a write is committed
+(services.announce), never by views.
 
 Phones get a fragment only when the step changes: it is rendered once per language and the same
 string goes to every phone. Consoles and projectors get a small "dirty" note on every change and
-render their own state from the database, at most a few times a second (see consumers.py).
+render their own state from the database, at most a few times a second (see coalesce.py).
+
+A push that fails (Redis away) never fails the write it announces: the write is saved, and the
+person who made it is told so. The push is logged and tried again in the background until the
+channel layer takes it, with the session's state as it is by then.
 """
 
+from __future__ import annotations
+
+import logging
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import close_old_connections
 
-from workshop import groups, stage
+from workshop import access, groups
 from workshop.models import Session
+from workshop.screens import phone
+
+logger = logging.getLogger(__name__)
+
+Messages = list[tuple[str, dict]]  # (group, message)
 
 
-def step_changed(session: Session) -> None:
-    context = stage.stage_context(session)
-    html = {code: stage.render_stage(session, code, context) for code, _ in settings.LANGUAGES}
+def step_messages(session: Session) -> Messages:
+    """The new stage for every phone, and an urgent re-render for consoles and projectors."""
+    context = phone.stage_context(session)
+    html = {code: phone.render_stage(session, code, context) for code, _ in settings.LANGUAGES}
     message = {"type": "stage.push", "html": html}
     if context["results"]:
         # Each phone adds its own result to this frame; this names the reveal it belongs to.
         message["version"] = f"{session.step}-{time.time_ns()}"
-    async_to_sync(get_channel_layer().group_send)(groups.participants(session.code), message)
-    state_changed(session, urgent=True)
+    return [(groups.participants(session.code), message), *dirty_messages(session, urgent=True)]
 
 
-def state_changed(session: Session, urgent: bool = False) -> None:
+def dirty_messages(session: Session, urgent: bool = False) -> Messages:
     """Tell consoles and projectors to re-render; `urgent` skips the coalescing delay."""
-    async_to_sync(_send_dirty)(session.code, urgent)
-
-
-async def _send_dirty(code: str, urgent: bool) -> None:
-    # Both sends in one trip to the event loop: this runs after every answer.
-    layer = get_channel_layer()
     message = {"type": "state.dirty", "urgent": urgent}
-    await layer.group_send(groups.facilitators(code), message)
-    await layer.group_send(groups.projectors(code), message)
+    return [(groups.facilitators(session.code), message),
+            (groups.projectors(session.code), message)]
+
+
+def step_changed(session: Session) -> None:
+    _deliver(step_messages, session)
+
+
+def state_changed(session: Session) -> None:
+    _deliver(dirty_messages, session)
+
+
+async def _send_all(messages: Messages) -> None:
+    # All sends in one trip to the event loop: this runs after every answer.
+    layer = get_channel_layer()
+    for group, message in messages:
+        await layer.group_send(group, message)
+
+
+def _deliver(build: Callable[[Session], Messages], session: Session) -> None:
+    try:
+        async_to_sync(_send_all)(build(session))
+    except Exception:
+        logger.warning("A push for session %s failed; it will be tried again", session.code,
+                       exc_info=True)
+        retries.add(build, session.code)
+
+
+@dataclass
+class _Pending:
+    due: float
+    attempt: int
+    since: float  # the first failure
+    added: float  # the latest failure
+
+
+class Retries:
+    """Pushes that failed, tried again in a thread of their own until the layer takes them.
+
+    Pushes carry state, not events: a retry builds its messages from the database as it is
+    then, so one pending retry per kind and session is enough.
+    """
+
+    DELAYS = (0.25, 0.5, 1.0, 2.0)  # then every 2 s
+    GIVE_UP_AFTER = 600.0
+
+    def __init__(self):
+        self.pending: dict[tuple[Callable, str], _Pending] = {}
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def add(self, build: Callable[[Session], Messages], code: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            entry = self.pending.get((build, code))
+            if entry is None:
+                self.pending[(build, code)] = _Pending(now + self.DELAYS[0], 0, now, now)
+            else:
+                entry.added = now
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="push-retries",
+                                               daemon=True)
+                self.thread.start()
+        self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                if not self.pending:
+                    self.thread = None
+                    return
+                now = time.monotonic()
+                due = [key for key, entry in self.pending.items() if entry.due <= now]
+                next_due = min(entry.due for entry in self.pending.values())
+            for key in due:
+                self._try(key)
+            if not due:
+                self.wake.wait(timeout=next_due - now)
+                self.wake.clear()
+
+    def _try(self, key: tuple[Callable, str]) -> None:
+        build, code = key
+        started = time.monotonic()
+        try:
+            session = access.find_session(code)
+            if session is not None:
+                async_to_sync(_send_all)(build(session))
+        except Exception:
+            now = time.monotonic()
+            with self.lock:
+                entry = self.pending[key]
+                if now - entry.since > self.GIVE_UP_AFTER:
+                    del self.pending[key]
+                    logger.error("Gave up pushing for session %s after %.0f s", code,
+                                 now - entry.since)
+                else:
+                    entry.attempt += 1
+                    entry.due = now + self.DELAYS[min(entry.attempt, len(self.DELAYS) - 1)]
+        else:
+            with self.lock:
+                # A failure reported while this try ran may announce a later state: keep it.
+                if self.pending[key].added < started:
+                    del self.pending[key]
+            logger.info("A push for session %s went through on a retry", code)
+        finally:
+            close_old_connections()
+
+
+retries = Retries()

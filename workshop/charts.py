@@ -3,7 +3,7 @@ the templates only draw what these return."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assessments.scoring import Band
@@ -12,6 +12,7 @@ from assessments.scoring import Band
 @dataclass(frozen=True)
 class BandStripe:
     phase: str
+    label: str
     y: float
     height: float
     label_y: float
@@ -20,8 +21,7 @@ class BandStripe:
 @dataclass(frozen=True)
 class Series:
     name: str
-    points: str  # "x,y x,y ..." for a <polyline>; runs broken by a missing value are split
-    segments: tuple[str, ...]
+    segments: tuple[str, ...]  # "x,y x,y ..." per <polyline>: a missing value splits a line
     dots: tuple[tuple[float, float, float], ...]  # (x, y, value)
 
 
@@ -48,14 +48,17 @@ def timeline(
     series: dict[str, Sequence[float | None]],
     bands: Sequence[Band],
     max_total: int,
+    band_labels: Mapping[str, str] | None = None,
     width: int = 720,
     height: int = 300,
 ) -> Timeline:
     """A line per series over the sessions (evenly spaced, oldest left) against the phase bands.
 
     On the continuous scale a band reaches from its lower end to the next band's lower end;
-    the last band reaches the maximum.
+    the last band reaches the maximum. Each band is labelled with `band_labels[phase]`
+    (the phase's name), or its key.
     """
+    band_labels = band_labels or {}
     left, right, top, bottom = 40, 16, 12, 40
     plot_w = width - left - right
     plot_h = height - top - bottom
@@ -71,7 +74,8 @@ def timeline(
     for i, band in enumerate(bands):
         upper = bands[i + 1].low if i + 1 < len(bands) else max_total
         y_top, y_low = y_at(upper), y_at(band.low)
-        stripes.append(BandStripe(band.phase, round(y_top, 1), round(y_low - y_top, 1),
+        stripes.append(BandStripe(band.phase, band_labels.get(band.phase, band.phase),
+                                  round(y_top, 1), round(y_low - y_top, 1),
                                   round((y_top + y_low) / 2, 1)))
 
     built = []
@@ -87,7 +91,7 @@ def timeline(
             segments[-1].append(f"{x},{y}")
             dots.append((x, y, round(value, 1)))
         parts = tuple(" ".join(seg) for seg in segments if seg)
-        built.append(Series(name, " ".join(parts), parts, tuple(dots)))
+        built.append(Series(name, parts, tuple(dots)))
 
     return Timeline(
         width=width, height=height, left=left, right=right, top=top, bottom=bottom,

@@ -1,3 +1,5 @@
+import secrets
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -54,10 +56,23 @@ class JoinForm(forms.Form):
         help_text=_("Only the facilitator sees it; results never show names."),
     )
     discipline = forms.ChoiceField(label=_("Your discipline"), widget=forms.RadioSelect)
+    # One per rendered form (see services.join); a page without it is an old copy.
+    join_key = forms.CharField(widget=forms.HiddenInput, min_length=16, max_length=64,
+                               error_messages={"required": _("The page was out of date; it has "
+                                                             "been reloaded. Join again."),
+                                               "min_length": _("The page was out of date; it "
+                                                               "has been reloaded. Join again.")})
 
     def __init__(self, disciplines, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["discipline"].choices = [(d, d) for d in disciplines]
+
+    @property
+    def page_join_key(self) -> str:
+        """The key for the form on the page: the one sent, unless it was missing or wrong."""
+        if self.is_bound and "join_key" not in self.errors:
+            return self.data["join_key"]
+        return secrets.token_urlsafe(24)
 
 
 class CodeForm(forms.Form):

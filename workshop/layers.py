@@ -1,9 +1,26 @@
-"""The embedded default's channel layer."""
+"""The channel layers: the embedded default's in-memory layer, and the Redis pub/sub layer for
+several processes, each made to hold what a workshop asks of it."""
 
+import asyncio
+import logging
 import time
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
+from channels_redis.pubsub import (
+    RedisPubSubChannelLayer,
+    RedisPubSubLoopLayer,
+    RedisSingleShardConnection,
+)
+from channels_redis.utils import _wrap_close
+from django.dispatch import Signal
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+logger = logging.getLogger(__name__)
+
+# Sent when a process's subscriber connection to Redis comes back after a fault: whatever was
+# published in between did not reach this process's consumers.
+layer_reconnected = Signal()
 
 
 class WorkshopInMemoryChannelLayer(InMemoryChannelLayer):
@@ -37,3 +54,81 @@ class WorkshopInMemoryChannelLayer(InMemoryChannelLayer):
                 await self.send(channel, message)
             except ChannelFull:
                 pass
+
+
+class ResilientShard(RedisSingleShardConnection):
+    """channels_redis's connection to one Redis, made to survive a Redis restart.
+
+    - A publish on a pooled connection that died with the restart fails once with a
+      ConnectionError (the pool then drops that connection): publish again, once.
+    - The receive task re-raises asyncio.TimeoutError, which in Python 3.11 is the built-in
+      TimeoutError that a dropped connection can raise too, and a task that ended is never
+      started again: the process would stop hearing its groups for good. Here only
+      cancellation ends it, and a task that ended anyway is started again.
+    - redis-py re-subscribes the channels and groups when the subscriber's connection comes
+      back; messages published in between are lost. `layer_reconnected` tells the process's
+      consumers, so they re-send their state from the database.
+    """
+
+    async def publish(self, channel, message):
+        try:
+            await super().publish(channel, message)
+        except RedisConnectionError:
+            logger.warning("Publishing to Redis failed once; trying a fresh connection")
+            await super().publish(channel, message)
+
+    async def subscribe(self, channel):
+        await super().subscribe(channel)
+        connection = self._pubsub.connection
+        if connection is not None and connection is not self._watched:
+            # Called after redis-py's own callback, which re-subscribes first.
+            connection.register_connect_callback(self._reconnected)
+            self._watched = connection
+
+    async def _reconnected(self, connection) -> None:
+        logger.warning("Reconnected to Redis; the consumers re-send their state")
+        layer_reconnected.send(sender=type(self))
+
+    def _ensure_receiver(self):
+        if self._receive_task is not None and self._receive_task.done():
+            self._receive_task = None
+        super()._ensure_receiver()
+
+    async def _do_receiving(self):
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    message = await self._pubsub.get_message(
+                        ignore_subscribe_messages=True, timeout=0.1
+                    )
+                    self._receive_message(message)
+                else:
+                    await asyncio.sleep(0.1)
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception:
+                # Redis is away (a restart, a network fault): listen again in a moment.
+                logger.warning("Listening to Redis failed; trying again", exc_info=True)
+                await asyncio.sleep(0.25)
+
+    _watched = None
+
+
+class ResilientLoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._shards = [ResilientShard(shard.host, self) for shard in self._shards]
+
+
+class WorkshopRedisPubSubChannelLayer(RedisPubSubChannelLayer):
+    """channels_redis's pub/sub layer with ResilientShard connections."""
+
+    def _get_layer(self):
+        loop = asyncio.get_running_loop()
+        try:
+            layer = self._layers[loop]
+        except KeyError:
+            layer = ResilientLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            self._layers[loop] = layer
+            _wrap_close(self, loop)
+        return layer

@@ -114,10 +114,6 @@ class Session(models.Model):
         return step in self.TRANSITIONS.get(self.step, set())
 
     @property
-    def accepts_answers(self) -> bool:
-        return self.step == self.ANSWERING
-
-    @property
     def accepts_joins(self) -> bool:
         return self.step in (self.LOBBY, self.ANSWERING)
 
@@ -139,27 +135,20 @@ class Participant(models.Model):
     name = models.CharField(_("name"), max_length=60, blank=True)
     discipline = models.CharField(_("discipline"), max_length=100)
     joined_at = models.DateTimeField(default=timezone.now)
+    # The random key of the join form that made this participant: the same form sent twice
+    # (a double tap, a retry) finds this participant instead of making another.
+    join_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "number"], name="unique_participant_number")
+            models.UniqueConstraint(fields=["session", "number"], name="unique_participant_number"),
+            models.UniqueConstraint(fields=["session", "join_key"], name="unique_join_key",
+                                    condition=~models.Q(join_key="")),
         ]
 
     def __str__(self) -> str:
         return self.name or f"#{self.number}"
-
-    @classmethod
-    def find(cls, code: str, token: str) -> Participant | None:
-        """The phone's participant in session `code`, with its session, in one query."""
-        if not token:
-            return None
-        # get(), not first(): a token is unique, and first() would compile an ORDER BY on
-        # every answer.
-        try:
-            return cls.objects.select_related("session").get(token=token, session__code=code)
-        except cls.DoesNotExist:
-            return None
 
     @property
     def label(self) -> str:

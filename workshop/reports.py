@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.staticfiles import finders
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -18,19 +20,41 @@ from workshop.models import Organisation, Session
 from workshop.results import answer_sets, build_progress, build_results, session_figures
 
 
-def report_context(session: Session) -> dict:
-    results = build_results(session)
+def report_context(session: Session, *, show_facilitator: bool = False) -> dict:
+    """What the report shows. `show_facilitator` names who created the session: only in the
+    facilitators' own report, never through a share link, which anyone with it can read."""
+    # Before the reveal the results are not even built: the template cannot show what it
+    # does not get.
+    results = build_results(session) if session.results_visible else None
     return {
         "session": session,
         "results": results,
         "progress": build_progress(session),
         "notes": session.notes.all(),
-        "phase": results.phase,
+        "phase": results.phase if results else None,
+        "show_facilitator": show_facilitator,
     }
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"). Disciplines are typed by facilitators, so a text cell could start with one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str | int) -> str | int:
+    """A CSV cell that a spreadsheet shows as text instead of running it: a text cell that
+    starts like a formula gets a single quote before it. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def report_csv(session: Session) -> str:
     """One row per participant: a pseudonymous number, never a name.
+
+    Before the reveal only the participants' numbers and disciplines, without the answer,
+    total and phase columns: the results stay hidden until the reveal, and empty answer
+    columns would read as "nobody answered".
 
     Semicolons and a byte order mark: Excel with a Dutch locale splits on ';' and reads the
     BOM as UTF-8; LibreOffice detects both.
@@ -41,40 +65,63 @@ def report_csv(session: Session) -> str:
     points = {o.pk: o.points for q in questions for o in q.options.all()}
     phases = {slug: str(p.name) for slug, p in Phase.by_slug().items()}
     sets = answer_sets(session)
+    participants = list(session.participants.order_by("number"))
+    visible = session.results_visible
+    scores = {
+        p.pk: scoring.score_participant(instrument, sets.get(p.pk, {})) for p in participants
+    }
+    # The screens' small-group rule, on the same group sizes: complete answer sets, not every
+    # participant listed. Counting everyone would let a colleague who joined but did not
+    # finish make a discipline of one complete answer set "large enough", and that one row
+    # would then be the discipline's figures that the screens hide. With the same sizes a
+    # discipline has the same name here as on the screens (and before as after the reveal),
+    # so setting one beside the other tells nothing more. A name shown stands for at least
+    # MIN_GROUP_SIZE complete answer sets, so never for one person.
+    sizes = Counter({p.discipline: 0 for p in participants})
+    sizes.update(p.discipline for p in participants if scores[p.pk].complete)
+    labels = scoring.discipline_labels(sizes)
 
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [_("participant"), _("discipline")]
-        + [_("Q%(n)s") % {"n": i} for i in range(1, len(questions) + 1)]
-        + [_("total"), _("phase"), _("on the border with")]
-    )
-    for participant in session.participants.order_by("number"):
+
+    def write(cells: list[str | int]) -> None:  # every row, the header too
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
+
+    header = [_("participant"), _("discipline")]
+    if visible:
+        header += [_("Q%(n)s") % {"n": i} for i in range(1, len(questions) + 1)]
+        header += [_("total"), _("phase"), _("on the border with")]
+    write(header)
+    for participant in participants:
+        row = [participant.number, labels[participant.discipline] or ""]
+        if not visible:
+            write(row)
+            continue
         answers = sets.get(participant.pk, {})
-        score = scoring.score_participant(instrument, answers)
-        row = [participant.number, participant.discipline]
+        score = scores[participant.pk]
         row += [points[answers[q.pk]] if q.pk in answers else "" for q in questions]
         row += [
             score.total if score.complete else "",
             phases.get(score.phase, ""),
             phases.get(score.border_with, ""),
         ]
-        writer.writerow(row)
+        write(row)
     return out.getvalue()
 
 
 def _stylesheets() -> str:
     # WeasyPrint gets the styles inline, so it never has to fetch anything over HTTP.
     return "\n".join(
-        open(finders.find(path), encoding="utf-8").read()  # noqa: SIM115
+        open(finders.find(path), encoding="utf-8").read()
         for path in ("css/app.css", "css/report-pdf.css")
     )
 
 
-def report_pdf_html(session: Session) -> str:
+def report_pdf_html(session: Session, *, show_facilitator: bool = False) -> str:
     """The report as the HTML document the PDF is laid out from (needs the database)."""
-    context = report_context(session) | {"stylesheet": _stylesheets()}
+    context = report_context(session, show_facilitator=show_facilitator)
+    context["stylesheet"] = _stylesheets()
     return render_to_string("workshop/report_pdf.html", context)
 
 
@@ -100,26 +147,45 @@ def write_pdf(html: str) -> bytes:
 class HistoryRow:
     session: Session
     participants: int
-    summary: scoring.GroupSummary
+    summary: scoring.GroupSummary | None  # None: not revealed, so no figures at all
     phase: Phase | None
+
+    @property
+    def revealed(self) -> bool:
+        return self.summary is not None
 
 
 @dataclass(frozen=True)
 class History:
     rows: list[HistoryRow]  # newest first
-    chart: charts.Timeline | None
-    chart_phases: dict[str, Phase]
+    chart: charts.Timeline | None  # revealed sessions only
+
+    @property
+    def compare_defaults(self) -> tuple[str, str] | None:
+        """The codes of the sessions to compare (A, B) at first: the two newest revealed ones.
+        None when fewer than two sessions have been revealed."""
+        revealed = [row.session.code for row in self.rows if row.revealed]
+        return (revealed[1], revealed[0]) if len(revealed) >= 2 else None
 
 
 def organisation_history(organisation: Organisation) -> History:
+    """Every session of the organisation, with figures and a place in the chart only for the
+    revealed ones: before the reveal a session's results are shown nowhere."""
     sessions = list(
-        organisation.sessions.select_related("questionnaire").order_by("created_at")
+        organisation.sessions.select_related("questionnaire")
+        .annotate(participant_count=Count("participants"))
+        .order_by("created_at")
     )
+    revealed = [s for s in sessions if s.results_visible]
     phases = Phase.by_slug()
     rows = []
     discipline_lines: dict[str, list[float | None]] = {}
     means: list[float | None] = []
-    for index, session in enumerate(sessions):
+    for session in sessions:
+        if not session.results_visible:
+            rows.append(HistoryRow(session, session.participant_count, None, None))
+            continue
+        index = len(means)
         figures = session_figures(session)
         summary = figures.summary
         rows.append(HistoryRow(session, figures.participants, summary, phases.get(summary.phase)))
@@ -127,18 +193,19 @@ def organisation_history(organisation: Organisation) -> History:
         for result in figures.comparison.disciplines:
             if result.name == scoring.OTHER_DISCIPLINE:
                 continue  # who is in "Overige" changes from session to session
-            line = discipline_lines.setdefault(result.name, [None] * len(sessions))
+            line = discipline_lines.setdefault(result.name, [None] * len(revealed))
             line[index] = result.total_mean
     chart = None
     if any(mean is not None for mean in means):
-        reference = sessions[-1].cached_questionnaire.instrument()
+        reference = revealed[-1].cached_questionnaire.instrument()
         chart = charts.timeline(
-            [s.created_at.strftime("%d-%m-%Y") for s in sessions],
+            [s.created_at.strftime("%d-%m-%Y") for s in revealed],
             {_("Whole group"): means, **dict(sorted(discipline_lines.items()))},
             reference.bands,
             reference.max_total,
+            band_labels={slug: str(phase.name) for slug, phase in phases.items()},
         )
-    return History(list(reversed(rows)), chart, phases)
+    return History(list(reversed(rows)), chart)
 
 
 @dataclass(frozen=True)
@@ -165,7 +232,14 @@ class Comparison:
 
 
 def compare_sessions(first: Session, second: Session) -> Comparison:
-    """What moved between two sessions, per question (matched by slug) and per discipline."""
+    """What moved between two sessions, per question (matched by slug) and per discipline.
+
+    Both must have been revealed (ValueError otherwise): before the reveal a session's results
+    are shown nowhere.
+    """
+    for session in (first, second):
+        if not session.results_visible:
+            raise ValueError(f"session {session.code} has not been revealed")
     earlier, later = sorted([first, second], key=lambda s: s.created_at)
     phases = Phase.by_slug()
 

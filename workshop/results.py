@@ -11,12 +11,8 @@ from django.db.models import Count
 from assessments import scoring
 from assessments.models import Question
 from content.models import Phase
+from workshop.colors import ACCENT, phase_color
 from workshop.models import Answer, Participant, Session
-
-# SVG fills are attributes, not CSS, so that the PDF renderer (which ignores CSS fills) draws
-# them in colour too. The same colours as --accent and --phase-N in app.css.
-ACCENT = "#3b2db8"
-PHASE_COLORS = {1: "#2f80c8", 2: "#d98a1d", 3: "#7a45c4", 4: "#2a9a62"}
 
 # The console lists participants by name; beyond this many it lists the latest and counts the rest.
 PROGRESS_LIST_LIMIT = 100
@@ -41,20 +37,35 @@ class QuestionView:
 
 @dataclass(frozen=True)
 class DisciplineRow:
-    name: str
-    participants: int
+    """A discipline's line in the comparison: its result, with the means in question order."""
+
+    result: scoring.DisciplineResult
     means: list[float]
-    total_mean: float
     phase: Phase
 
 
 @dataclass(frozen=True)
 class GapView:
-    question: QuestionView | None  # None: the gap in the total
-    high: str
-    low: str
-    high_mean: float
-    low_mean: float
+    """A difference between two disciplines, with the question it is about (None: the total)."""
+
+    result: scoring.Gap
+    question: QuestionView | None
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """An opener for the discussion: a question's own prompt, where the group disagreed, or a
+    pair of disciplines that see things differently, with the questions where they do."""
+
+    question: QuestionView | None = None
+    disciplines: tuple[str, str] | None = None
+    numbers: tuple[int | None, ...] = ()  # the questions it is about; None: the total
+
+
+# The discussion opens with at most this many of each kind of prompt.
+PROMPTS_PER_KIND = 2
+# The results list this many of the largest differences between disciplines.
+TOP_GAPS = 3
 
 
 @dataclass(frozen=True)
@@ -69,10 +80,15 @@ class SessionResults:
     disciplines: list[DisciplineRow]
     gaps: list[GapView]
     hidden: int
+    prompts: list[Prompt]
+
+    @property
+    def top_gaps(self) -> list[GapView]:
+        return self.gaps[:TOP_GAPS]
 
     @property
     def phase_color(self) -> str:
-        return PHASE_COLORS.get(self.phase.number, ACCENT) if self.phase else ACCENT
+        return phase_color(self.phase.number if self.phase else None)
 
     @property
     def mean_percent(self) -> float:
@@ -150,26 +166,14 @@ def build_results(session: Session) -> SessionResults:
 
     comparison = figures.comparison
     rows = [
-        DisciplineRow(
-            name=d.name,
-            participants=d.participants,
-            means=[d.question_means[q.pk] for q in questions],
-            total_mean=d.total_mean,
-            phase=phases[d.phase],
-        )
+        DisciplineRow(d, [d.question_means[q.pk] for q in questions], phases[d.phase])
         for d in comparison.disciplines
     ]
-    gaps = [
-        GapView(
-            question=by_key.get(g.question_key) if g.question_key is not None else None,
-            high=g.high, low=g.low, high_mean=g.high_mean, low_mean=g.low_mean,
-        )
-        for g in comparison.gaps
-    ]
+    gaps = [GapView(g, by_key.get(g.question_key)) for g in comparison.gaps]
     phase_counts = [(phases[slug], count) for slug, count in summary.phase_counts]
     phase_bars = _bars(
         [(str(phase.name), count) for phase, count in phase_counts],
-        colors=[PHASE_COLORS.get(phase.number, ACCENT) for phase, _ in phase_counts],
+        colors=[phase_color(phase.number) for phase, _ in phase_counts],
     )
     return SessionResults(
         summary=summary,
@@ -182,7 +186,28 @@ def build_results(session: Session) -> SessionResults:
         disciplines=rows,
         gaps=gaps,
         hidden=comparison.hidden,
+        prompts=discussion_prompts(least, gaps),
     )
+
+
+def discussion_prompts(least_agreed: list[QuestionView], gaps: list[GapView]) -> list[Prompt]:
+    """Where the discussion starts: the prompts of the least agreed questions on which the
+    group did not all agree, then the largest differences between disciplines. The same two
+    disciplines can differ most on several questions: they get one prompt naming them all."""
+    prompts = [
+        Prompt(question=view, numbers=(view.number,))
+        for view in least_agreed[:PROMPTS_PER_KIND]
+        if view.question.prompt and view.result.agreement < 1
+    ]
+    # Keyed by the pair in either order: "why do A and B differ" asks the same as "B and A".
+    pairs: dict[frozenset[str], tuple[tuple[str, str], list[int | None]]] = {}
+    for gap in gaps[:PROMPTS_PER_KIND]:
+        pair = (gap.result.high, gap.result.low)
+        _first, numbers = pairs.setdefault(frozenset(pair), (pair, []))
+        numbers.append(gap.question.number if gap.question else None)
+    prompts += [Prompt(disciplines=pair, numbers=tuple(numbers))
+                for pair, numbers in pairs.values()]
+    return prompts
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from workshop import consumers
+from workshop import consumers, converters, sockets  # noqa: F401 (registers the code converter)
 
 websocket_urlpatterns = [
-    path("ws/p/<str:code>/", consumers.ParticipantConsumer.as_asgi()),
-    path("ws/f/<str:code>/", consumers.FacilitatorConsumer.as_asgi()),
-    path("ws/projector/<str:code>/", consumers.ProjectorConsumer.as_asgi()),
+    path(f"{sockets.PHONE}<code:code>/", consumers.ParticipantConsumer.as_asgi()),
+    path(f"{sockets.CONSOLE}<code:code>/", consumers.ConsoleConsumer.as_asgi()),
+    path(f"{sockets.PROJECTOR}<code:code>/", consumers.ProjectorConsumer.as_asgi()),
 ]

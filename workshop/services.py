@@ -1,16 +1,20 @@
-"""Writes to a workshop session. Each saves in a transaction and returns; the caller then
-broadcasts (write, then broadcast), so a push never announces what the database lacks."""
+"""Writes to a workshop session. Each write is one call that saves in a transaction and then
+announces the change to the open screens once the transaction has committed
+(`transaction.on_commit`), so a push never announces what the database does not have. Views
+parse, call a service and render; they never broadcast themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Questionnaire
+from workshop import broadcast
 from workshop.models import Answer, Note, Organisation, Participant, Session
-from workshop.results import build_progress
 
 
 class WorkshopError(Exception):
@@ -50,7 +54,15 @@ def create_session(
     raise RuntimeError("could not find a free session code")
 
 
-def join(session: Session, name: str, discipline: str) -> Participant:
+def announce(push: Callable[[Session], None], session: Session) -> None:
+    """Push a change to the session's screens once what it announces is committed. Outside a
+    transaction (a view in autocommit) that is at once."""
+    transaction.on_commit(lambda: push(session))
+
+
+def join(session: Session, name: str, discipline: str, join_key: str) -> Participant:
+    """Join the session, once per join form: `join_key` comes with the form, so a double tap
+    or a resent form brings back the participant it made instead of making another."""
     if not session.accepts_joins:
         raise WorkshopError(_("This session no longer accepts new participants."), status=403)
     if discipline not in session.disciplines:
@@ -58,19 +70,26 @@ def join(session: Session, name: str, discipline: str) -> Participant:
     # Numbers are pseudonyms for reports; two phones joining at once may pick the same one,
     # so retry on the unique constraint.
     for _attempt in range(20):
+        earlier = session.participants.filter(join_key=join_key).first()
+        if earlier is not None:
+            return earlier
         try:
             with transaction.atomic():
                 highest = session.participants.aggregate(n=Max("number"))["n"] or 0
-                return Participant.objects.create(
-                    session=session, number=highest + 1, name=name, discipline=discipline
+                participant = Participant.objects.create(
+                    session=session, number=highest + 1, name=name, discipline=discipline,
+                    join_key=join_key,
                 )
         except IntegrityError:
             continue
+        announce(broadcast.state_changed, session)
+        return participant
     raise WorkshopError(_("The session is busy; please try again."), status=503)
 
 
 def save_answer(participant: Participant, question_id: int, option_id: int) -> Answer:
-    """Save (or change) one answer. Returns it once it is in the database."""
+    """Save (or change) one answer, announce it, and reveal the results if that was the last
+    answer a session with auto-reveal waited for. Returns the answer once it is saved."""
     session = participant.session
     points = session.cached_questionnaire.instrument().question(question_id).points
     if option_id not in points:
@@ -89,12 +108,17 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> A
             [answer], update_conflicts=True, unique_fields=["participant", "question"],
             update_fields=["option", "updated_at"],
         )
+    announce(broadcast.state_changed, session)
+    reveal_if_everyone_finished(session)
     return answer
 
 
 def everyone_finished(session: Session) -> bool:
-    progress = build_progress(session, limit=0)
-    return progress.joined > 0 and progress.finished == progress.joined
+    """Has everyone who joined answered every question (and has anyone joined)?"""
+    questions = len(session.cached_questionnaire.ordered_questions())
+    participants = session.participants.annotate(answered=Count("answers"))
+    return (participants.exists()
+            and not participants.filter(answered__lt=questions).exists())
 
 
 def move_to(session: Session, step: str) -> Session:
@@ -113,6 +137,7 @@ def move_to(session: Session, step: str) -> Session:
         if step == Session.CLOSED:
             locked.closed_at = now
         locked.save(update_fields=["step", "revealed_at", "closed_at"])
+    announce(broadcast.step_changed, locked)
     return locked
 
 
@@ -127,5 +152,29 @@ def reveal_if_everyone_finished(session: Session) -> bool:
     return True
 
 
+def resend_step(session: Session) -> None:
+    """Push the current step to every screen again: after an outage a facilitator need not
+    wait for the screens to converge by themselves."""
+    announce(broadcast.step_changed, session)
+
+
+def remove_participant(session: Session, number: int) -> None:
+    """Take a participant out before the reveal (a phone that joined and left): their answers
+    go with them, and auto-reveal no longer waits for them."""
+    with transaction.atomic():
+        step = Session.objects.select_for_update().values_list("step", flat=True).get(
+            pk=session.pk
+        )
+        if step not in (Session.LOBBY, Session.ANSWERING):
+            raise WorkshopError(_("After the reveal nobody can be taken out of the results."))
+        deleted, _counts = session.participants.filter(number=number).delete()
+        if not deleted:
+            raise WorkshopError(_("That participant is no longer in the session."), status=404)
+    announce(broadcast.state_changed, session)
+    reveal_if_everyone_finished(session)
+
+
 def add_note(session: Session, kind: str, text: str, owner: str = "") -> Note:
-    return Note.objects.create(session=session, kind=kind, text=text, owner=owner)
+    note = Note.objects.create(session=session, kind=kind, text=text, owner=owner)
+    announce(broadcast.state_changed, session)
+    return note

@@ -19,6 +19,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from workshop import access
+from workshop.identity import participant_token
+from workshop.models import normalize_code
+
 WRONG_CODE_LIMIT = 30
 WRONG_CODE_WINDOW = 5 * 60  # seconds, counted from an address's first wrong code
 
@@ -73,13 +77,10 @@ def _refusal(request: HttpRequest) -> HttpResponse:
 
 
 def _has_joined(request: HttpRequest, code: str | None) -> bool:
-    from workshop.consumers import participant_cookie
-    from workshop.models import Participant, normalize_code
-
     if not code:
         return False
     code = normalize_code(code)
-    return Participant.find(code, request.COOKIES.get(participant_cookie(code), "")) is not None
+    return access.find_participant(code, participant_token(request.COOKIES, code)) is not None
 
 
 def limit_code_guesses(view):

@@ -8,6 +8,13 @@
     { code: "...", swap: false, error: true },
   ];
 
+  // After the server or the network comes back, reconnect within a few seconds: htmx's own
+  // backoff doubles up to 64 s. The jitter spreads a room of phones over a second or two.
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    var ceiling = Math.min(500 * Math.pow(2, retryCount), 3000);
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  };
+
   // A reconnecting socket is sent the current stage. While answering, the phone already shows
   // it and may be on another question than the first open one: keep the phone where it is.
   document.body.addEventListener("htmx:oobBeforeSwap", function (event) {

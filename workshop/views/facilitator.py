@@ -1,55 +1,23 @@
 """The facilitator's side: create a session, run it from the console, show it on a projector.
-Every view loads the session through `get_session_for_user`, which answers 404 for sessions of
-other organisations."""
+Every view loads the session through `access.get_session_for_user`, which answers 404 for
+sessions of other organisations."""
 
-import segno
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from workshop import broadcast, services
+from workshop import access, services
 from workshop.forms import NoteForm, SessionForm
-from workshop.models import Session
-from workshop.results import PROGRESS_LIST_LIMIT, build_progress, build_results
-from workshop.views.access import get_session_for_user
-
-
-def join_url(request: HttpRequest, session: Session) -> str:
-    return request.build_absolute_uri(reverse("join_session", args=[session.code]))
-
-
-def join_context(request: HttpRequest, session: Session) -> dict:
-    url = join_url(request, session)
-    qr = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#1d1d2b", omitsize=True)
-    # segno writes the SVG itself from the URL; nothing user-supplied goes into it unescaped.
-    return {"join_url": url, "qr_svg": mark_safe(qr)}  # noqa: S308
-
-
-def live_context(session: Session, names: bool = True) -> dict:
-    """Everything the live part of the console and the projector show; also used by consumers.
-
-    The projector never shows names, so it asks for the counts alone (`names=False`).
-    """
-    results = build_results(session) if session.results_visible else None
-    return {
-        "session": session,
-        "progress": build_progress(session, limit=PROGRESS_LIST_LIMIT if names else 0),
-        "results": results,
-        # The discussion is about the group's phase, which needs at least one complete answer set.
-        "discussion": session.step in (Session.DISCUSSION, Session.CLOSED)
-        and results is not None
-        and results.phase is not None,
-    }
+from workshop.screens import console as console_screen
+from workshop.screens import projector as projector_screen
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     sessions = (
-        Session.objects.filter(organisation__members=request.user)
+        access.sessions_of(request.user)
         .select_related("organisation")
         .annotate(participant_count=Count("participants"))
     )
@@ -78,50 +46,66 @@ def session_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def console(request: HttpRequest, code: str) -> HttpResponse:
-    session = get_session_for_user(request, code)
-    ctx = live_context(session)
-    ctx.update(
-        join_context(request, session),
-        notes=session.notes.all(),
-        note_form=NoteForm(),
-    )
-    return render(request, "workshop/console.html", ctx)
+    session = access.get_session_for_user(request, code)
+    return render(request, "workshop/console.html", console_screen.page_context(request, session))
 
 
 @login_required
 @require_POST
 def change_step(request: HttpRequest, code: str) -> HttpResponse:
-    session = get_session_for_user(request, code)
+    session = access.get_session_for_user(request, code)
     try:
         session = services.move_to(session, request.POST.get("step", ""))
     except services.WorkshopError as error:
-        ctx = live_context(session) | {"error": error.message}
-        return render(request, "workshop/console.html#live", ctx, status=error.status)
-    broadcast.step_changed(session)
+        ctx = console_screen.live_context(session) | {"error": error.message}
+        return render(request, console_screen.LIVE_TEMPLATE, ctx, status=error.status)
+    return _live_answer(request, session)
+
+
+def _live_answer(request: HttpRequest, session) -> HttpResponse:
+    """After a console action: the console's live part (htmx), or the console page."""
     if not request.htmx:
         return redirect("console", session.code)
-    return render(request, "workshop/console.html#live", live_context(session))
+    return render(request, console_screen.LIVE_TEMPLATE, console_screen.live_context(session))
+
+
+@login_required
+@require_POST
+def resend_step(request: HttpRequest, code: str) -> HttpResponse:
+    session = access.get_session_for_user(request, code)
+    services.resend_step(session)
+    return _live_answer(request, session)
+
+
+@login_required
+@require_POST
+def remove_participant(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    session = access.get_session_for_user(request, code)
+    try:
+        services.remove_participant(session, number)
+    except services.WorkshopError as error:
+        ctx = console_screen.live_context(session) | {"error": error.message}
+        return render(request, console_screen.LIVE_TEMPLATE, ctx, status=error.status)
+    session.refresh_from_db()  # auto-reveal may have revealed it
+    return _live_answer(request, session)
 
 
 @login_required
 @require_POST
 def add_note(request: HttpRequest, code: str) -> HttpResponse:
-    session = get_session_for_user(request, code)
+    session = access.get_session_for_user(request, code)
     form = NoteForm(request.POST)
-    status = 400
-    if form.is_valid():
-        services.add_note(session, **form.cleaned_data)
-        form, status = NoteForm(), 200
-    if not request.htmx and status == 200:
+    if not form.is_valid():
+        ctx = console_screen.notes_context(session, form)
+        return render(request, console_screen.NOTES_TEMPLATE, ctx, status=400)
+    services.add_note(session, **form.cleaned_data)
+    if not request.htmx:
         return redirect("console", session.code)
-    ctx = {"session": session, "notes": session.notes.all(), "note_form": form}
-    return render(request, "workshop/console.html#notes", ctx, status=status)
+    return render(request, console_screen.NOTES_TEMPLATE, console_screen.notes_context(session))
 
 
 @login_required
 def projector(request: HttpRequest, code: str) -> HttpResponse:
-    session = get_session_for_user(request, code)
-    ctx = live_context(session, names=False) | join_context(request, session)
-    return render(request, "workshop/projector.html", ctx)
-
-
+    session = access.get_session_for_user(request, code)
+    return render(request, "workshop/projector.html",
+                  projector_screen.page_context(request, session))

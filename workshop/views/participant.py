@@ -6,27 +6,19 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from workshop import broadcast, services, stage, throttle
-from workshop.consumers import participant_cookie
+from workshop import access, services, throttle
 from workshop.forms import CodeForm, JoinForm
-from workshop.models import Participant, Session, normalize_code
-
-COOKIE_MAX_AGE = 7 * 24 * 3600
-
-
-def _find_session(code: str) -> Session | None:
-    # get(), not first(): a code is unique, and first() compiles an ORDER BY on every join.
-    try:
-        return Session.objects.get(code=normalize_code(code))
-    except Session.DoesNotExist:
-        return None
+from workshop.identity import COOKIE_MAX_AGE, participant_cookie, participant_token
+from workshop.models import Participant, normalize_code
+from workshop.screens import phone
 
 
 def _current_participant(request: HttpRequest, code: str) -> Participant | None:
-    return Participant.find(code, request.COOKIES.get(participant_cookie(code), ""))
+    return access.find_participant(code, participant_token(request.COOKIES, code))
 
 
 def _message(request: HttpRequest, message: str, status: int) -> HttpResponse:
@@ -46,18 +38,13 @@ def _unknown_code_message() -> str:
     return _("There is no session with that code. Check the code and try again.")
 
 
-def _unknown_code(request: HttpRequest) -> HttpResponse:
-    throttle.wrong_code(request)
-    return _message(request, _unknown_code_message(), 404)
-
-
 @require_http_methods(["GET", "POST"])
 @throttle.limit_code_guesses
 def join_with_code(request: HttpRequest) -> HttpResponse:
     """`/join`: type the code shown on the projector."""
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session = _find_session(form.cleaned_data["code"])
+        session = access.find_session(normalize_code(form.cleaned_data["code"]))
         if session is not None:
             return redirect("join_session", session.code)
         throttle.wrong_code(request)
@@ -70,18 +57,21 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
 @throttle.limit_code_guesses
 def join_session(request: HttpRequest, code: str) -> HttpResponse:
     """`/j/<CODE>`: join, or come back to the session as the same participant."""
-    session = _find_session(code)
+    session = access.find_session(code)
     if session is None:
-        return _unknown_code(request)
-    if session.code != code:
-        return redirect("join_session", session.code)
+        throttle.wrong_code(request)
+        return _message(request, _unknown_code_message(), 404)
+    canonical = reverse("join_session", args=[session.code])
+    if request.path != canonical:
+        # The code as typed ("abc-def"): one address per session, for the cookie's sake too.
+        return redirect(canonical)
     participant = _current_participant(request, session.code)
     if participant is not None:
         # A reload, a reopened link or a replayed join: the same participant, never a second one.
         if request.method == "POST":
-            return redirect("join_session", session.code)
-        context = stage.stage_context(session, participant)
-        return render(request, "workshop/participant.html", context)
+            return redirect(canonical)
+        return render(request, "workshop/participant.html",
+                      phone.page_context(session, participant))
     if not session.accepts_joins:
         return _message(request, _("This session no longer accepts new participants: answering "
                                    "has been closed. Ask the facilitator to follow along on the "
@@ -91,11 +81,11 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.join(session, form.cleaned_data["name"].strip(),
-                                        form.cleaned_data["discipline"])
+                                        form.cleaned_data["discipline"],
+                                        form.cleaned_data["join_key"])
         except services.WorkshopError as error:
             return _message(request, error.message, error.status)
-        broadcast.state_changed(session)
-        response = redirect("join_session", session.code)
+        response = redirect(canonical)
         response.set_cookie(
             participant_cookie(session.code), participant.token, max_age=COOKIE_MAX_AGE,
             httponly=True, samesite="Lax", secure=request.is_secure(),
@@ -121,13 +111,12 @@ def phone_fragment(view):
 
 def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
     """The phone's participant with its session, in one query: this runs on every answer."""
-    code = normalize_code(code)
     participant = _current_participant(request, code)
     if participant is not None:
         return participant
     if throttle.guessed_too_often(request):
         raise services.WorkshopError(throttle.message(), status=429)
-    if not Session.objects.filter(code=code).exists():
+    if access.find_session(code) is None:
         throttle.wrong_code(request)
         raise services.WorkshopError(_unknown_code_message(), status=404)
     raise services.WorkshopError(_("Join the session first."), status=403)
@@ -139,34 +128,29 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     """One question per screen. POST saves the answer and answers with the next screen."""
     participant = _get_participant_for_phone(request, code)
     session = participant.session
-    total = len(session.cached_questionnaire.ordered_questions())
+    questions = session.cached_questionnaire.ordered_questions()
     answers = dict(participant.answers.values_list("question_id", "option_id"))
     if number is None:
-        number = stage.first_open_question(session, answers)
+        number = phone.first_open_question(session, answers)
     no_such_question = services.WorkshopError(_("That question does not exist."), status=404)
-    if not 0 <= number <= total:
+    if not 0 <= number <= len(questions):
         raise no_such_question
 
     saved = None
     if request.method == "POST":
         if number == 0:
             raise no_such_question
-        question_obj = session.cached_questionnaire.ordered_questions()[number - 1]
         try:
             option_id = int(request.POST.get("option", ""))
         except ValueError:
             raise services.WorkshopError(_("Choose one of the answers."), status=400) from None
-        services.save_answer(participant, question_obj.pk, option_id)
-        answers[question_obj.pk] = option_id
-        broadcast.state_changed(session)
-        if services.reveal_if_everyone_finished(session):
-            session.refresh_from_db()
-            broadcast.step_changed(session)
+        answer = services.save_answer(participant, questions[number - 1].pk, option_id)
+        answers[answer.question_id] = option_id
         saved = number
         # Move on to the next question; after the last one, to the summary.
-        number = number + 1 if number < total else 0
+        number = number + 1 if number < len(questions) else 0
 
-    ctx = {"session": session, "quiz": stage.question_context(session, answers, number),
+    ctx = {"session": session, "quiz": phone.question_context(session, answers, number),
            "saved": saved}
     template = "workshop/phone.html#question-screen" if number else "workshop/phone.html#summary"
     return render(request, template, ctx)

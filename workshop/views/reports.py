@@ -6,28 +6,29 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from workshop import reports
+from workshop.access import get_organisation_for_user, get_session_for_user, get_shared_session
 from workshop.models import Session
-from workshop.views.access import get_organisation_for_user, get_session_for_user
 
 
 def _filename(session: Session, extension: str) -> str:
     return f"digitaal-dna-{slugify(session.title)[:40]}-{session.created_at:%Y-%m-%d}.{extension}"
 
 
-def _pdf_response(session: Session) -> HttpResponse:
+def _pdf_response(session: Session, *, show_facilitator: bool = False) -> HttpResponse:
     if not reports.pdf_available():
         return HttpResponse(
             _("PDF export is not available on this server: WeasyPrint and Pango are needed."),
             status=503, content_type="text/plain; charset=utf-8",
         )
-    html = reports.report_pdf_html(session)
+    html = reports.report_pdf_html(session, show_facilitator=show_facilitator)
 
     async def layout():
         # The layout takes a few hundred milliseconds. It runs as the response is sent, after
@@ -44,15 +45,17 @@ def _pdf_response(session: Session) -> HttpResponse:
 def report(request: HttpRequest, code: str) -> HttpResponse:
     session = get_session_for_user(request, code)
     share_url = (
-        request.build_absolute_uri(f"/r/{session.share_token}/") if session.share_token else None
+        request.build_absolute_uri(reverse("shared_report", args=[session.share_token]))
+        if session.share_token else None
     )
-    ctx = reports.report_context(session) | {"share_url": share_url, "manage": True}
+    ctx = reports.report_context(session, show_facilitator=True)
+    ctx |= {"share_url": share_url, "manage": True}
     return render(request, "workshop/report.html", ctx)
 
 
 @login_required
 def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    return _pdf_response(get_session_for_user(request, code))
+    return _pdf_response(get_session_for_user(request, code), show_facilitator=True)
 
 
 @login_required
@@ -79,23 +82,14 @@ def share(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("report", session.code)
 
 
-def _shared_session(token: str) -> Session:
-    if not token:
-        raise Http404
-    return get_object_or_404(
-        Session.objects.select_related("questionnaire", "organisation", "created_by"),
-        share_token=token,
-    )
-
-
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
-    session = _shared_session(token)
-    ctx = reports.report_context(session) | {"pdf_url": f"/r/{token}/report.pdf"}
+    session = get_shared_session(token)
+    ctx = reports.report_context(session) | {"pdf_url": reverse("shared_report_pdf", args=[token])}
     return render(request, "workshop/report.html", ctx)
 
 
 def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return _pdf_response(_shared_session(token))
+    return _pdf_response(get_shared_session(token))
 
 
 @login_required
@@ -113,6 +107,11 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     if first not in sessions or second not in sessions or first == second:
         messages.error(request, _("Choose two different sessions of this organisation."))
         return redirect("organisation", org.slug)
+    for code in (first, second):
+        if not sessions[code].results_visible:
+            messages.error(request, _("“%(title)s” has not been revealed yet, so it cannot be "
+                                      "compared.") % {"title": sessions[code].title})
+            return redirect("organisation", org.slug)
     comparison = reports.compare_sessions(sessions[first], sessions[second])
     return render(request, "workshop/compare.html",
                   {"organisation": org, "comparison": comparison})

@@ -10,28 +10,46 @@ rendered once per distinct score.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from assessments import scoring
+from assessments.models import Option, Question
 from content.models import Phase
+from workshop import access, sockets
 from workshop.models import Answer, Participant, Session
 from workshop.results import answer_sets, build_results
+
+STAGE_TEMPLATE = "workshop/participant.html#stage"
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    """A line of the phone's overview: a question and the option chosen (None: not yet)."""
+
+    number: int
+    question: Question
+    chosen: Option | None
 
 
 def question_context(session: Session, answers: dict[int, int], number: int) -> dict:
     """The screen for question `number` (0: the overview), given the phone's answers."""
     questions = session.cached_questionnaire.ordered_questions()
     question = questions[number - 1] if 1 <= number <= len(questions) else None
+    overview = [
+        OverviewLine(n, q, next((o for o in q.options.all() if o.pk == answers.get(q.pk)), None))
+        for n, q in enumerate(questions, start=1)
+    ] if question is None else []
     return {
         "session": session,
-        "questions": questions,
         "number": number,
         "question": question,
         "chosen": answers.get(question.pk) if question else None,
-        "answers": answers,
+        "overview": overview,
         "answered": len(answers),
         "total": len(questions),
     }
@@ -76,19 +94,40 @@ def stage_context(session: Session, participant: Participant | None = None) -> d
     return context
 
 
+def page_context(session: Session, participant: Participant) -> dict:
+    """The participant's whole page: the stage, and the socket that keeps it current."""
+    return stage_context(session, participant) | {"socket_url": sockets.phone(session.code)}
+
+
 def render_stage(session: Session, language: str, context: dict) -> str:
     with translation.override(language):
-        return render_to_string("workshop/participant.html#stage", context)
+        return render_to_string(STAGE_TEMPLATE, context)
 
 
-# Scores of a revealed session per process, computed once per reveal (`version`) for all the
-# phones connected to this process.
-_scores: dict[tuple[str, str], asyncio.Future] = {}
-_fragments: dict[tuple, str] = {}
+def render_current_stage(participant: Participant, language: str) -> str:
+    """A (re)connecting phone's stage, read from the database."""
+    session = participant.session
+    return render_stage(session, language, stage_context(session, participant))
+
+
+# The scores of the latest reveals, computed once per reveal (`version`) for all the phones
+# connected to this process, and the own-result fragments rendered from them. Both are
+# bounded: a process that serves many sessions over weeks keeps only the recent ones.
+SCORES_KEPT = 32
+FRAGMENTS_KEPT = 1000
+_scores: OrderedDict[tuple[str, str], asyncio.Future] = OrderedDict()
+_fragments: OrderedDict[tuple, str] = OrderedDict()
+
+
+def _remember(cache: OrderedDict, key, value, limit: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
 
 
 def _load_scores(code: str) -> tuple[Session, dict[int, scoring.ParticipantScore]]:
-    session = Session.objects.get(code=code)
+    session = access.find_session(code)
     instrument = session.cached_questionnaire.instrument()
     Phase.by_slug()  # warm the cache here, in the database thread
     scores = {pid: scoring.score_participant(instrument, answers)
@@ -101,19 +140,15 @@ async def own_result_push(code: str, version: str, participant_id: int, language
     key = (code, version)
     future = _scores.get(key)
     if future is None:
-        for old in [k for k in _scores if k[0] == code]:
-            del _scores[old]
         future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
-        _scores[key] = future
+        _remember(_scores, key, future, SCORES_KEPT)
     session, scores = await future
     score = scores.get(participant_id) or scoring.ParticipantScore(0, 0, False, None, None)
     fragment_key = (code, version, language, score)
     html = _fragments.get(fragment_key)
     if html is None:
-        if len(_fragments) > 1000:
-            _fragments.clear()
         with translation.override(language):
             html = render_to_string("workshop/phone.html#my-result-push",
                                     {"own": own_result_context(session, score)})
-        _fragments[fragment_key] = html
+        _remember(_fragments, fragment_key, html, FRAGMENTS_KEPT)
     return html

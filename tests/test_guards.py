@@ -1,0 +1,50 @@
+"""Guards for the upstream internals that our workarounds copy or subclass.
+
+`config/shared_thread.py` overrides three methods of Django's ASGIHandler, `WorkshopConsumer`
+copies Channels' `AsyncConsumer.dispatch` without its hop to the shared thread, and
+`WorkshopInMemoryChannelLayer` subclasses Channels' in-memory layer. If an upgrade changes any
+of these, the copies may silently drop a fix or break: these tests fail first, by name.
+Re-read the upstream function, carry its change over (or drop the workaround), then update
+the fingerprint here.
+"""
+
+import hashlib
+import inspect
+
+import pytest
+from channels.consumer import AsyncConsumer
+from channels.layers import InMemoryChannelLayer
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
+
+FINGERPRINTS = {
+    # What SharedThreadASGIHandler replaces: __call__ without ThreadSensitiveContext,
+    # get_response_async as one hop, and the middleware chain loaded in sync mode.
+    "ASGIHandler.__call__": (ASGIHandler.__call__, "f756809e9c9308dc"),
+    "BaseHandler.get_response_async": (BaseHandler.get_response_async, "ad82c920df0cebbb"),
+    "BaseHandler.load_middleware": (BaseHandler.load_middleware, "a1fb7ee5f8586195"),
+    # What WorkshopConsumer.dispatch copies, less aclose_old_connections().
+    "AsyncConsumer.dispatch": (AsyncConsumer.dispatch, "39f34e7d4fb0f655"),
+    # What WorkshopInMemoryChannelLayer throttles (_clean_expired), replaces (group_send) and
+    # relies on (send raising ChannelFull, the shape of self.channels and self.groups).
+    "InMemoryChannelLayer._clean_expired": (InMemoryChannelLayer._clean_expired,
+                                            "604032dae1cc01d2"),
+    "InMemoryChannelLayer.group_send": (InMemoryChannelLayer.group_send, "693c3172deb6431b"),
+    "InMemoryChannelLayer.send": (InMemoryChannelLayer.send, "a4dab1cd8aff886e"),
+}
+
+
+@pytest.mark.parametrize("name", FINGERPRINTS)
+def test_the_upstream_code_our_workarounds_copy_is_unchanged(name):
+    function, expected = FINGERPRINTS[name]
+    actual = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+    assert actual == expected, (
+        f"{name} changed upstream ({actual}): re-check the workaround that relies on it "
+        "(see this module's docstring)"
+    )
+
+
+def test_the_in_memory_layer_keeps_groups_and_channels_as_we_read_them():
+    layer = InMemoryChannelLayer()
+    assert layer.channels == {} and layer.groups == {}
+    assert "group_expiry" in vars(layer) and "expiry" in vars(layer)

@@ -1,0 +1,96 @@
+"""The facilitator's console: who joined and how far they are (by name), the step buttons,
+the results and the discussion, and the notes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from workshop import sockets
+from workshop.colors import ACCENT
+from workshop.forms import NoteForm
+from workshop.models import Session
+from workshop.results import PROGRESS_LIST_LIMIT
+from workshop.screens import room
+
+LIVE_TEMPLATE = "workshop/console.html#live"
+NOTES_TEMPLATE = "workshop/console.html#notes"
+
+# The step each step leads on to: its button is the primary one.
+FORWARD = {
+    Session.LOBBY: Session.ANSWERING,
+    Session.ANSWERING: Session.REVEALED,
+    Session.REVEALED: Session.DISCUSSION,
+}
+
+
+@dataclass(frozen=True)
+class StepAction:
+    """A button that moves the session to `step`."""
+
+    step: str
+    label: str | Promise
+    primary: bool = False
+    danger: bool = False
+    confirm: str | Promise = ""
+
+
+def _label(current: str, step: str) -> str | Promise:
+    if step == Session.ANSWERING:
+        return _("Start answering") if current == Session.LOBBY else _("Reopen answering")
+    if step == Session.REVEALED:
+        return _("Lock and reveal") if current == Session.ANSWERING else _("Back to the results")
+    if step == Session.DISCUSSION:
+        return _("Start the discussion")
+    return _("End the session")
+
+
+def step_actions(session: Session) -> list[StepAction]:
+    """The buttons for where the session may go from here (Session.TRANSITIONS): the step it
+    leads on to first, then back to later steps before earlier ones, ending the session last."""
+    order = [value for value, _label in Session.STEPS]
+    forward = FORWARD.get(session.step)
+    targets = sorted(
+        session.TRANSITIONS[session.step],
+        key=lambda step: (step != forward, step == Session.CLOSED, -order.index(step)),
+    )
+    return [
+        StepAction(
+            step=step,
+            label=_label(session.step, step),
+            primary=step == forward,
+            danger=step == Session.CLOSED,
+            confirm=_("End this session? Participants can no longer join or answer.")
+            if step == Session.CLOSED else "",
+        )
+        for step in targets
+    ]
+
+
+def live_context(session: Session) -> dict:
+    return room.live_context(session, names_listed=PROGRESS_LIST_LIMIT) | {
+        "step_actions": step_actions(session),
+        # Before the reveal a facilitator can take out a phone that joined and left.
+        "can_remove": session.step in (Session.LOBBY, Session.ANSWERING),
+        "accent": ACCENT,
+    }
+
+
+def notes_context(session: Session, form: NoteForm | None = None) -> dict:
+    return {"session": session, "notes": session.notes.all(), "note_form": form or NoteForm()}
+
+
+def page_context(request: HttpRequest, session: Session) -> dict:
+    return (
+        live_context(session)
+        | room.join_context(request, session)
+        | notes_context(session)
+        | {"socket_url": sockets.console(session.code)}
+    )
+
+
+def render_live(code: str, language: str) -> str:
+    return room.render_live(code, language, LIVE_TEMPLATE, live_context)

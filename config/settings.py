@@ -178,7 +178,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "dna",
+            # Apart from other apps (and other installs of this one) on the same Redis.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "dna"),
         }
     }
 else:

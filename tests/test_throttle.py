@@ -2,10 +2,15 @@
 wrong too often is refused for a while; a room of phones behind one address joins freely."""
 
 import time
+import urllib.error
+import urllib.request
+import uuid
 
 from django.test import Client, RequestFactory
 
+from bench.servers import Cluster, manage, server_env
 from tests.builders import answer, join, move
+from tests.conftest import redis_url_or_skip
 from workshop import throttle
 from workshop.models import Session
 
@@ -132,3 +137,23 @@ def test_phones_that_joined_keep_going_from_a_refused_address(workshop, phone):
     phone.defaults["REMOTE_ADDR"] = ROOM
     assert phone.get(f"/j/{workshop.code}/").status_code == 200
     assert answer(phone, workshop, 1, 2).status_code == 200
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_counts_hold_across_processes_on_redis(tmp_path):
+    env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", redis_url=redis_url_or_skip(),
+                     debug=True)
+    env["CACHE_KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"  # nothing shared with anyone else
+    manage(env, "migrate", "-v0")
+    with Cluster(env, processes=2, log_dir=tmp_path) as cluster:
+        first, second = cluster.bases
+        for number in range(LIMIT):
+            assert status_of(f"{first}/j/WRONG{number:02d}/") == 404
+        assert status_of(f"{second}/j/WRONG99/") == 429

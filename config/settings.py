@@ -143,7 +143,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # A database host that accepts connections but never answers held the connecting thread,
-    # the shared one that serves every request (config/asgi.py), for minutes: the whole
+    # the shared one that serves every request (config/shared_thread.py), for minutes: the whole
     # process stood still. Give up on a connection after a few seconds, and on a statement
     # after a few more; pages then answer 503 (config.middleware.DatabaseUnavailableMiddleware)
     # and /healthz names the database. DATABASE_STATEMENT_TIMEOUT=0 sends no statement_timeout

@@ -101,8 +101,9 @@ async def post_through_the_server(path: str, data: dict) -> dict:
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_it_checks_passwords_outside_the_shared_request_thread(alice, monkeypatch):
-    # The shared thread serves every phone's request (config/asgi.py): hashing a password takes
-    # a few hundred milliseconds, and a flood of logins must not queue the answers behind it.
+    # The shared thread serves every phone's request (config/shared_thread.py): hashing a
+    # password takes a few hundred milliseconds, and a flood of logins must not queue the
+    # answers behind it.
     threads = []
     authenticate = django.contrib.auth.forms.authenticate
 

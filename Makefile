@@ -8,11 +8,15 @@ PORT ?= 8000
 
 .PHONY: run test lint setup messages pdf-deps browser-deps clean
 
-$(STAMP): pyproject.toml
+# The versions (and hashes) of everything installed are in requirements.lock, made from
+# pyproject.toml with pip-compile (the README says how to refresh it); the app itself goes in on
+# top, without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)

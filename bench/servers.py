@@ -84,6 +84,9 @@ class Cluster:
     env: dict
     processes: int = 1
     log_dir: Path | None = None
+    # Where a started process is polled until it answers 200: /healthz, or a static file for a
+    # server whose database is meant to be down.
+    ready_path: str = "/healthz"
     ports: list[int] = field(default_factory=list)
     popen: list[subprocess.Popen] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
@@ -113,7 +116,7 @@ class Cluster:
                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr,
                 ))
         for base, process, log in zip(self.bases, self.popen, self.logs, strict=True):
-            wait_until_healthy(base, process, log)
+            wait_until_healthy(base, process, log, path=self.ready_path)
         return self
 
     def log_tail(self, characters: int = 3000) -> str:
@@ -130,13 +133,13 @@ class Cluster:
 
 
 def wait_until_healthy(base: str, process: subprocess.Popen, log: Path,
-                       seconds: float = 20) -> None:
+                       seconds: float = 20, path: str = "/healthz") -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("daphne exited: " + log.read_text(errors="replace")[-3000:])
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+            with urllib.request.urlopen(base + path, timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:

@@ -6,9 +6,11 @@ ALLOWED_HOSTS and DEBUG=0.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,16 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -50,6 +62,8 @@ if not SECRET_KEY:
 # which we cannot know in advance, so every host is allowed there.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"] if DEBUG else ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# No script reads the CSRF cookie: pages hand the token to htmx in hx-headers (base.html).
+CSRF_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "daphne",
@@ -63,6 +77,8 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
     "assessments",
     "content",
     "workshop",
@@ -70,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageCookieMiddleware",
@@ -79,6 +97,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it sees the lockout django-axes flags during authentication.
+    "axes.middleware.AxesMiddleware",
+    # Last of all, so that it is first to see an exception from a view.
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,6 +141,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # A database host that accepts connections but never answers held the connecting thread,
+    # the shared one that serves every request (config/shared_thread.py), for minutes: the whole
+    # process stood still. Give up on a connection after a few seconds, and on a statement
+    # after a few more; pages then answer 503 (config.middleware.DatabaseUnavailableMiddleware)
+    # and /healthz names the database. DATABASE_STATEMENT_TIMEOUT=0 sends no statement_timeout
+    # (for a pooler that refuses start-up options).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
+    _statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT", 10)
+    if _statement_timeout and "statement_timeout" not in _options.get("options", ""):
+        _options["options"] = (
+            f"{_options.get('options', '')} -c statement_timeout={_statement_timeout * 1000}"
+        ).strip()
+
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     # Pub/sub: a broadcast is published once and each process fans it out to its own sockets.
@@ -133,7 +170,40 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "workshop.layers.WorkshopInMemoryChannelLayer"}}
 
+# Django's cache holds the counters that throttle logins (django-axes) and join-code guesses
+# (workshop/throttle.py). With REDIS_URL they live in Redis, so they hold across processes;
+# the embedded default is one process, where a local cache does.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Apart from other apps (and other installs of this one) on the same Redis.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "dna"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one account, or
+# from one address, that account or address is refused with a 429 for AXES_COOLOFF_TIME.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The attempts are counted in the cache: the admin pages for axes' database tables stay empty.
+AXES_ENABLE_ADMIN = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,6 +240,24 @@ STORAGES = {
     },
 }
 
+# Content-Security-Policy, with django-csp: no inline script or style, nothing from other
+# sites. (Django 6 has CSP built in, but needs Python 3.12; these machines run 3.11, so the app
+# stays on Django 5.2 LTS.) The middleware adds ws:// and wss:// of the page's host to
+# connect-src, for the live pages' WebSocket.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Large payloads are refused with a 400 before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
@@ -177,17 +265,40 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    # Both reach beyond this app: every subdomain of its domain, and the browsers' built-in
+    # lists, which take months to leave. Only when the operator asks for them.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+SILENCED_SYSTEM_CHECKS = []
+if not DEBUG:
+    # check --deploy warns while HSTS leaves out subdomains or preloading: the operator's choice.
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+if not REDIS_URL:
+    # axes.W001 asks for a cache shared between processes; the embedded default (no REDIS_URL,
+    # in-memory channel layer) runs as one process, and its local cache is shared by all of it.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"without_traceback": {"()": "config.log_filters.WithoutTraceback"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # WeasyPrint warns about every screen-only CSS rule it skips; only its errors matter.
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        # WeasyPrint warns about every screen-only CSS rule it skips; only its errors matter.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields): a 400, one line.
+        **{
+            f"django.security.{name}": {"filters": ["without_traceback"]}
+            for name in ("RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+        },
+    },
 }

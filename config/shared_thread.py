@@ -5,8 +5,18 @@ A workaround fenced in its own module: it overrides three methods of Django's AS
 Django changes what these rely on, and tests/test_shared_thread.py sends real HTTP through it.
 """
 
+from functools import cache
+
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
+from django.urls import reverse
+
+
+@cache
+def _password_paths() -> frozenset[str]:
+    """The paths whose POST checks a password: the facilitators' login and the admin's."""
+    return frozenset({reverse("login"), reverse("admin:login")})
 
 
 class SharedThreadASGIHandler(ASGIHandler):
@@ -28,7 +38,22 @@ class SharedThreadASGIHandler(ASGIHandler):
         super().load_middleware(is_async=False)
 
     async def get_response_async(self, request):
+        if request.method == "POST" and request.path in _password_paths():
+            # A login hashes the password: a few hundred milliseconds of CPU by design, and a
+            # flood of logins in the shared thread held every phone's answer up behind it. A
+            # login POST runs in a thread of its own instead, with a database connection of its
+            # own, closed when it is done. (An async login view would not help: with this sync
+            # middleware chain Django runs an async view from the shared thread and waits.)
+            return await sync_to_async(self._get_response_and_close, thread_sensitive=False)(
+                request
+            )
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+    def _get_response_and_close(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            connections.close_all()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

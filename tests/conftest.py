@@ -1,4 +1,5 @@
 import os
+import uuid
 
 import pytest
 from django.conf import settings
@@ -116,3 +117,17 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """What one test counted in Django's cache (failed logins, wrong codes) must not throttle the
+    next: each test gets a key prefix of its own. Not cache.clear(): on Redis that would empty a
+    database that others share."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for alias, config in settings.CACHES.items()
+    }
+    AxesProxyHandler.get_implementation(force=True)  # it keeps the cache it was made with

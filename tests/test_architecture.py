@@ -57,7 +57,7 @@ def test_it_sees_every_kind_of_import(tmp_path):
 WORKSHOP_FLOORS = [
     {"models", "groups", "sockets", "identity", "colors", "coalesce", "layers", "apps", "admin",
      "migrations", "management"},
-    {"access", "converters", "results", "charts", "forms"},
+    {"access", "throttle", "converters", "results", "charts", "forms"},
     {"screens"},
     {"broadcast"},
     {"services", "reports", "health"},

@@ -78,11 +78,20 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def watch_for_csp_violations(page, violations: list[str]):
+    """Chromium reports what the Content-Security-Policy blocked on the console."""
+    page.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
+    return page
+
+
 def test_a_whole_workshop(server, browser):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=5000)
+    violations = []
     facilitator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    watch_for_csp_violations(facilitator, violations)
     facilitator.on("dialog", lambda dialog: dialog.accept())
     facilitator.goto(server + "/login/")
     facilitator.fill("input[name=username]", "facil")
@@ -97,13 +106,14 @@ def test_a_whole_workshop(server, browser):
 
     projector = browser.new_context(viewport={"width": 1280, "height": 800},
                                     storage_state=facilitator.context.storage_state()).new_page()
+    watch_for_csp_violations(projector, violations)
     projector.goto(f"{server}/sessions/{code}/projector/")
 
     phones = []
     for name, discipline in [("Ans", "Marketing & communicatie"),
                              ("Bram", "Marketing & communicatie"),
                              ("<i>Cas</i>", "Directie/management")]:
-        page = browser.new_context(**PHONE).new_page()
+        page = watch_for_csp_violations(browser.new_context(**PHONE).new_page(), violations)
         page.goto(f"{server}/j/{code}/")
         page.fill("input[name=name]", name)
         page.locator("label.option", has_text=discipline).click()
@@ -181,6 +191,13 @@ def test_a_whole_workshop(server, browser):
     expect(facilitator.locator(".report")).to_contain_text("Fase van de groep")
     expect(facilitator.locator(".report")).to_contain_text("Inspiratiesessie met de directie")
     shoot(facilitator, "report")
+    # The share link is selected with one click (static/js/report.js, not an inline handler).
+    facilitator.locator("button", has_text="Maak een link").click()
+    facilitator.locator("input.share-url").click()
+    assert facilitator.evaluate(
+        "document.activeElement.selectionEnd - document.activeElement.selectionStart"
+        " === document.activeElement.value.length")
     facilitator.locator("a", has_text="Alle sessies van").click()
     expect(facilitator.locator("svg.timeline")).to_be_visible()
     shoot(facilitator, "organisation")
+    assert violations == []

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from workshop import access, services
+from workshop import access, services, throttle
 from workshop.forms import CodeForm, JoinForm
 from workshop.identity import COOKIE_MAX_AGE, participant_cookie, participant_token
 from workshop.models import Participant, normalize_code
@@ -39,6 +39,7 @@ def _unknown_code_message() -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@throttle.limit_code_guesses
 def join_with_code(request: HttpRequest) -> HttpResponse:
     """`/join`: type the code shown on the projector."""
     form = CodeForm(request.POST or None)
@@ -46,16 +47,19 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
         session = access.find_session(normalize_code(form.cleaned_data["code"]))
         if session is not None:
             return redirect("join_session", session.code)
+        throttle.wrong_code(request)
         form.add_error("code", _unknown_code_message())
     status = 400 if request.method == "POST" else 200
     return render(request, "workshop/join.html", {"form": form}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
+@throttle.limit_code_guesses
 def join_session(request: HttpRequest, code: str) -> HttpResponse:
     """`/j/<CODE>`: join, or come back to the session as the same participant."""
     session = access.find_session(code)
     if session is None:
+        throttle.wrong_code(request)
         return _message(request, _unknown_code_message(), 404)
     canonical = reverse("join_session", args=[session.code])
     if request.path != canonical:
@@ -114,7 +118,10 @@ def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
     participant = _current_participant(request, code)
     if participant is not None:
         return participant
+    if throttle.guessed_too_often(request):
+        raise services.WorkshopError(throttle.message(), status=429)
     if access.find_session(code) is None:
+        throttle.wrong_code(request)
         raise services.WorkshopError(_unknown_code_message(), status=404)
     raise services.WorkshopError(_("Join the session first."), status=403)
 

@@ -85,3 +85,9 @@ def test_it_stays_dutch_for_a_browser_set_to_english(client, questionnaire):
     r = client.get("/phases/", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert 'lang="nl"' in r.text
     assert "De vier fasen" in r.text
+
+
+def test_browsers_find_the_favicon(client, db):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r["Location"].endswith("favicon.svg")
+    assert 'rel="icon"' in client.get("/").text

@@ -324,3 +324,53 @@ async def test_every_open_socket_re_sends_its_state_when_the_layer_is_back(
     assert 'class="current">Beantwoorden' in await console.receive_from(timeout=2)
     for communicator in (phone_ws, console):
         await communicator.disconnect()
+
+
+DUTCH_LABELS = ["Ik zie", "Ik wil", "Ik kan", "Ik doe", "Overige"]
+
+
+async def _revealed_with_a_folded_discipline(workshop, phones: list[Client]) -> None:
+    """Two of Marketing, one each of Directie and Collectie: those two are shown as "Overige"."""
+    for client, discipline in zip(phones, ["Marketing", "Marketing", "Directie", "Collectie"],
+                                  strict=True):
+        await database_sync_to_async(join)(client, workshop, discipline)
+    await database_sync_to_async(move)(workshop, Session.ANSWERING)
+    for client, options in zip(phones, ["4243", "1111", "2222", "3132"], strict=True):
+        for number, option in enumerate(options, start=1):
+            await database_sync_to_async(answer)(client, workshop, number, int(option))
+
+
+async def test_an_english_phone_gets_the_pushed_results_in_english(
+        workshop, phone, phone2, alice_client):
+    others = [Client(), Client()]
+    await _revealed_with_a_folded_discipline(workshop, [phone, phone2, *others])
+    english, dutch = phone_socket(workshop, phone, django_language="en"), phone_socket(
+        workshop, phone2)
+    for communicator in (english, dutch):
+        assert (await communicator.connect())[0]
+        await communicator.receive_from()
+    await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+                                                    {"step": "revealed"})
+    message = await english.receive_from(timeout=2)
+    assert "Where each colleague places the organisation" in message
+    for label in ["I see", "I want", "I can", "I do"]:
+        assert f'<span class="bar-label">{label}</span>' in message
+    assert [label for label in DUTCH_LABELS if label in message] == []
+    # The same push, rendered once per language: the Dutch phone reads Dutch.
+    message = await dutch.receive_from(timeout=2)
+    assert '<span class="bar-label">Ik zie</span>' in message and "I want" not in message
+    for communicator in (english, dutch):
+        await communicator.disconnect()
+
+
+async def test_an_english_console_names_the_folded_disciplines_in_english(
+        workshop, phone, phone2, alice_client):
+    await _revealed_with_a_folded_discipline(workshop, [phone, phone2, Client(), Client()])
+    await database_sync_to_async(move)(workshop, Session.REVEALED)
+    console = socket(f"/ws/f/{workshop.code}/", {
+        "sessionid": alice_client.cookies["sessionid"].value, "django_language": "en"})
+    assert (await console.connect())[0]
+    message = await receive_until(console, "By discipline")
+    assert "<th>Other <span" in message
+    assert [label for label in DUTCH_LABELS if label in message] == []
+    await console.disconnect()

@@ -267,3 +267,10 @@ def test_a_join_form_without_its_key_is_sent_again_with_a_fresh_one(phone, works
     assert r.status_code == 400
     assert "De pagina was verouderd" in r.text and 'name="join_key" value="' in r.text
     assert not Participant.objects.exists()
+
+
+def test_it_gives_the_phone_pages_the_slim_header(phone, workshop):
+    join_form = phone.get(f"/j/{workshop.code}/").text
+    for page in (join_form, phone.get("/join").text, phone.get("/j/ZZZZZZ/").text):
+        assert 'class="phone-header"' in page and 'class="site-nav"' not in page
+    assert "Digitaal DNA met het hele team" in join_form.split("</header>")[0]

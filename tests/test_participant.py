@@ -274,3 +274,13 @@ def test_it_gives_the_phone_pages_the_slim_header(phone, workshop):
     for page in (join_form, phone.get("/join").text, phone.get("/j/ZZZZZZ/").text):
         assert 'class="phone-header"' in page and 'class="site-nav"' not in page
     assert "Digitaal DNA met het hele team" in join_form.split("</header>")[0]
+
+
+def test_a_saved_answer_clears_the_alert_but_keeps_its_texts(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    for r in (answer(phone, workshop, 1, 3), phone.get(f"/j/{workshop.code}/q/2/"),
+              phone.get(f"/j/{workshop.code}/q/0/")):
+        # Only the content: #phone-alert keeps role=alert and the offline/server error texts.
+        assert '<div id="phone-alert" hx-swap-oob="innerHTML"></div>' in r.text
+        assert 'hx-swap-oob="true"' not in r.text

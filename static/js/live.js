@@ -26,21 +26,58 @@
     }
   });
 
+  function onPhone(event) {
+    var elt = event.detail.elt;
+    return !!(elt && elt.closest && elt.closest(".phone-live"));
+  }
+
+  // With DEBUG on (the laptop default of `make run`) django-htmx replaces the whole page with
+  // an error response (400, 403, 404, 500) for a developer to read. A phone keeps its question
+  // on screen and says what went wrong in #phone-alert instead.
+  document.body.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (event.detail.xhr.status >= 400 && onPhone(event)) event.stopPropagation();
+  });
+
+  // A 4xx that is not one of the phone's own messages (which come retargeted to #phone-alert)
+  // is a page meant for a browser tab, not for the middle of a question: say it failed.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && onPhone(event) &&
+        !xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = false;
+      showAlert("serverError");
+    }
+  });
+
   // The messages come translated from the page (data attributes of #phone-alert).
   function showAlert(kind) {
     var box = document.getElementById("phone-alert");
     if (!box) return;
     var p = document.createElement("p");
     p.className = "phone-error";
-    p.textContent = box.dataset[kind];
+    p.textContent = box.dataset[kind] || "";
     box.replaceChildren(p);
   }
 
-  // A save that never reached the server (no network) must not look saved: say so; the
-  // person taps again to retry.
-  document.body.addEventListener("htmx:sendError", function () { showAlert("offline"); });
+  // A failed save leaves the question on screen: the "answer N saved" of the previous one
+  // would contradict the message above it.
+  function hideSaved(event) {
+    var section = event.detail.elt && event.detail.elt.closest &&
+      event.detail.elt.closest(".phone-question, .phone-summary");
+    if (!section) return;
+    section.querySelectorAll(".saved").forEach(function (saved) { saved.hidden = true; });
+  }
+
+  // A save that never reached the server (no network) or that the server could not make
+  // must not look saved: say so; the person taps again to retry. A 4xx answer brings its own
+  // message, which htmx puts in #phone-alert.
+  document.body.addEventListener("htmx:sendError", function (event) {
+    showAlert("offline");
+    hideSaved(event);
+  });
   document.body.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr.status >= 500) showAlert("serverError");
+    hideSaved(event);
   });
 
   var connection = document.getElementById("connection");

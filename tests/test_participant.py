@@ -284,3 +284,12 @@ def test_a_saved_answer_clears_the_alert_but_keeps_its_texts(phone, workshop):
         # Only the content: #phone-alert keeps role=alert and the offline/server error texts.
         assert '<div id="phone-alert" hx-swap-oob="innerHTML"></div>' in r.text
         assert 'hx-swap-oob="true"' not in r.text
+
+
+def test_it_disables_every_option_while_saving(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    page = phone.get(f"/j/{workshop.code}/q/1/").text
+    assert 'hx-disabled-elt="find fieldset"' in page
+    fieldset = page.split('<fieldset class="choices">', 1)[1].split("</fieldset>", 1)[0]
+    assert fieldset.count('class="choice') == 4

@@ -80,6 +80,28 @@
     hideSaved(event);
   });
 
+  // While an answer is being saved, the tapped option says so (the form's fieldset, with
+  // every option, is disabled by hx-disabled-elt meanwhile).
+  var lastTapped = null;
+  document.body.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.choice");
+    if (button) lastTapped = button;
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    var submitter = config && config.triggeringEvent && config.triggeringEvent.submitter;
+    var form = event.detail.elt;
+    var tapped = submitter || (lastTapped && form.contains(lastTapped) ? lastTapped : null);
+    if (!tapped || !tapped.classList.contains("choice")) return;
+    tapped.classList.add("saving");
+    tapped.setAttribute("aria-busy", "true");
+    event.detail.elt.addEventListener("htmx:afterRequest", function done() {
+      tapped.classList.remove("saving");
+      tapped.removeAttribute("aria-busy");
+      event.detail.elt.removeEventListener("htmx:afterRequest", done);
+    });
+  });
+
   var connection = document.getElementById("connection");
   if (connection) {
     document.body.addEventListener("htmx:wsClose", function () { connection.hidden = false; });

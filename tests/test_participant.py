@@ -293,3 +293,30 @@ def test_it_disables_every_option_while_saving(phone, workshop):
     assert 'hx-disabled-elt="find fieldset"' in page
     fieldset = page.split('<fieldset class="choices">', 1)[1].split("</fieldset>", 1)[0]
     assert fieldset.count('class="choice') == 4
+
+
+def test_a_changed_answer_goes_back_to_the_overview(phone, workshop):
+    participant = join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    overview = phone.get(f"/j/{workshop.code}/q/0/").text
+    assert f'hx-get="/j/{workshop.code}/q/2/?from=overview"' in overview
+    page = phone.get(f"/j/{workshop.code}/q/2/?from=overview").text
+    assert '<input type="hidden" name="from" value="overview">' in page
+    r = phone.post(f"/j/{workshop.code}/q/2/",
+                   {"option": option_id(workshop, 2, 1), "from": "overview"},
+                   headers={"HX-Request": "true"})
+    assert "Antwoord 2 opgeslagen" in r.text and "Klaar! We wachten op de anderen." in r.text
+    assert "Vraag 3 van 4" not in r.text
+    assert participant.answers.get(question__order=2).option_id == option_id(workshop, 2, 1)
+
+
+def test_without_the_overview_an_answer_moves_on_to_the_next_question(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    page = phone.get(f"/j/{workshop.code}/q/2/").text
+    assert 'name="from"' not in page
+    r = phone.post(f"/j/{workshop.code}/q/2/", {"option": option_id(workshop, 2, 1),
+                                                "from": "elsewhere"},
+                   headers={"HX-Request": "true"})
+    assert "Vraag 3 van 4" in r.text

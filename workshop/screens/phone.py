@@ -36,8 +36,14 @@ class OverviewLine:
     chosen: Option | None
 
 
-def question_context(session: Session, answers: dict[int, int], number: int) -> dict:
-    """The screen for question `number` (0: the overview), given the phone's answers."""
+# A question opened from the overview carries this, so that saving goes back there.
+FROM_OVERVIEW = "overview"
+
+
+def question_context(session: Session, answers: dict[int, int], number: int,
+                     from_overview: bool = False) -> dict:
+    """The screen for question `number` (0: the overview), given the phone's answers.
+    `from_overview`: the phone came to change an answer, and goes back to the overview."""
     questions = session.cached_questionnaire.ordered_questions()
     question = questions[number - 1] if 1 <= number <= len(questions) else None
     overview = [
@@ -52,7 +58,14 @@ def question_context(session: Session, answers: dict[int, int], number: int) -> 
         "overview": overview,
         "answered": len(answers),
         "total": len(questions),
+        "from_overview": from_overview and question is not None,
     }
+
+
+def screen_after_saving(number: int, total: int, from_overview: bool) -> int:
+    """Where a phone goes once question `number` is saved: the next question, or the overview
+    after the last one or when it came from the overview to change an answer."""
+    return 0 if from_overview or number >= total else number + 1
 
 
 def first_open_question(session: Session, answers: dict[int, int]) -> int:

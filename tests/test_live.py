@@ -307,6 +307,22 @@ async def test_the_facilitator_can_send_the_current_step_to_every_phone_again(
     await communicator.disconnect()
 
 
+async def test_the_lobby_push_counts_who_joined_and_names_nobody(
+        workshop, phone, phone2, alice_client):
+    await database_sync_to_async(join)(phone, workshop, "Marketing", "Ans")
+    await database_sync_to_async(join)(phone2, workshop, "Directie", "Bram")
+    sockets = [phone_socket(workshop, phone), phone_socket(workshop, phone2)]
+    for communicator in sockets:
+        assert (await communicator.connect())[0]
+        await communicator.receive_from()
+    await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/resend/")
+    for communicator in sockets:
+        message = await communicator.receive_from(timeout=2)
+        assert "Er doen tot nu toe 2 mensen mee." in message
+        assert "Ans" not in message and "Bram" not in message
+        await communicator.disconnect()
+
+
 async def test_every_open_socket_re_sends_its_state_when_the_layer_is_back(
         workshop, phone, alice_client):
     from workshop.layers import layer_reconnected

@@ -320,3 +320,20 @@ def test_without_the_overview_an_answer_moves_on_to_the_next_question(phone, wor
                                                 "from": "elsewhere"},
                    headers={"HX-Request": "true"})
     assert "Vraag 3 van 4" in r.text
+
+
+def test_the_lobby_shows_who_you_joined_as_and_how_many_joined(phone, phone2, workshop):
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Directie")
+    page = phone.get(f"/j/{workshop.code}/").text
+    assert "Er doen tot nu toe 2 mensen mee." in page
+    assert "Je doet mee als <strong>Ans</strong> (Marketing)." in page
+    # Who you are is outside the stage, which is pushed to every phone alike.
+    assert "Ans" not in page.split('id="stage"', 1)[1].split('class="me"', 1)[0]
+    assert "Je doet mee zonder naam (Directie)." in phone2.get(f"/j/{workshop.code}/").text
+
+
+def test_the_lobby_escapes_the_name_you_joined_with(phone, workshop):
+    join(phone, workshop, "Marketing", "<i>Cas</i>")
+    page = phone.get(f"/j/{workshop.code}/").text
+    assert "Je doet mee als <strong>&lt;i&gt;Cas&lt;/i&gt;</strong> (Marketing)." in page

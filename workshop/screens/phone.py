@@ -87,7 +87,10 @@ def own_result_context(session: Session, score: scoring.ParticipantScore) -> dic
 
 def stage_context(session: Session, participant: Participant | None = None) -> dict:
     """The stage for every phone (participant None) or for one phone."""
-    context = {"session": session, "results": None, "quiz": None, "own": None}
+    context = {"session": session, "results": None, "quiz": None, "own": None, "joined": None}
+    if session.step == Session.LOBBY:
+        # Pushed to every phone alike: the count as it is when the stage is rendered.
+        context["joined"] = session.participants.count()
     if session.results_visible:
         context["results"] = build_results(session)
     if participant is not None:
@@ -108,8 +111,11 @@ def stage_context(session: Session, participant: Participant | None = None) -> d
 
 
 def page_context(session: Session, participant: Participant) -> dict:
-    """The participant's whole page: the stage, and the socket that keeps it current."""
-    return stage_context(session, participant) | {"socket_url": sockets.phone(session.code)}
+    """The participant's whole page: the stage, who they joined as (outside the stage, which
+    every phone is sent alike), and the socket that keeps it current."""
+    return stage_context(session, participant) | {
+        "participant": participant, "socket_url": sockets.phone(session.code),
+    }
 
 
 def render_stage(session: Session, language: str, context: dict) -> str:

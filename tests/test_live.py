@@ -370,11 +370,12 @@ async def test_an_english_phone_gets_the_pushed_results_in_english(
     message = await english.receive_from(timeout=2)
     assert "Where each colleague places the organisation" in message
     for label in ["I see", "I want", "I can", "I do"]:
-        assert f'<span class="bar-label">{label}</span>' in message
-    assert [label for label in DUTCH_LABELS if label in message] == []
+        assert f'<span class="bar-label">{label} <span class="you-marker">you</span>' in message
+    assert [label for label in [*DUTCH_LABELS, "jij"] if label in message] == []
     # The same push, rendered once per language: the Dutch phone reads Dutch.
     message = await dutch.receive_from(timeout=2)
-    assert '<span class="bar-label">Ik zie</span>' in message and "I want" not in message
+    assert '<span class="bar-label">Ik zie <span class="you-marker">jij</span>' in message
+    assert "I want" not in message
     for communicator in (english, dutch):
         await communicator.disconnect()
 

@@ -337,3 +337,19 @@ def test_the_lobby_escapes_the_name_you_joined_with(phone, workshop):
     join(phone, workshop, "Marketing", "<i>Cas</i>")
     page = phone.get(f"/j/{workshop.code}/").text
     assert "Je doet mee als <strong>&lt;i&gt;Cas&lt;/i&gt;</strong> (Marketing)." in page
+
+
+def test_the_phase_chart_marks_the_phase_of_your_own_answer(phone, phone2, workshop,
+                                                            alice_client):
+    join(phone, workshop, "Marketing")
+    join(phone2, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")  # 10: Ik doe
+    answer_all(phone2, workshop, "1111")  # 0: Ik zie
+    move(workshop, Session.REVEALED)
+    page = phone.get(f"/j/{workshop.code}/").text
+    assert '<section class="my-result phase-4" data-phase="4">' in page
+    for number in range(1, 5):
+        assert f'<li class="bar-row" data-phase="{number}">' in page
+    assert page.count('<span class="you-marker">jij</span>') == 4  # CSS shows the own one
+    assert "you-marker" not in alice_client.get(f"/sessions/{workshop.code}/").text

@@ -8,6 +8,7 @@ ALLOWED_HOSTS and DEBUG=0.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -64,6 +65,18 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"] if DEBUG else ["localhost", "127
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # No script reads the CSRF cookie: pages hand the token to htmx in hx-headers (base.html).
 CSRF_COOKIE_HTTPONLY = True
+
+# The address phones open to join (the QR code and link on the console and projector), e.g.
+# https://dna.example.org behind a proxy. Unset: the address the console was opened on, or,
+# when that is this machine itself (127.0.0.1), its address on the local network.
+PUBLIC_URL = env_str("PUBLIC_URL").strip().rstrip("/")
+if PUBLIC_URL:
+    _public = urlsplit(PUBLIC_URL)
+    if _public.scheme not in ("http", "https") or not _public.hostname or _public.path:
+        raise ImproperlyConfigured(
+            f"PUBLIC_URL must be a scheme and host, such as https://dna.example.org "
+            f"(got {PUBLIC_URL!r})."
+        )
 
 INSTALLED_APPS = [
     "daphne",

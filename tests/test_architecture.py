@@ -55,8 +55,8 @@ def test_it_sees_every_kind_of_import(tmp_path):
 # build what each audience sees, the services write and announce, views and consumers sit on
 # top and never import each other.
 WORKSHOP_FLOORS = [
-    {"models", "groups", "sockets", "identity", "colors", "coalesce", "layers", "apps", "admin",
-     "migrations", "management"},
+    {"models", "groups", "sockets", "identity", "colors", "coalesce", "layers", "network", "apps",
+     "admin", "migrations", "management"},
     {"access", "throttle", "converters", "results", "charts", "forms"},
     {"screens"},
     {"broadcast"},

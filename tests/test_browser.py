@@ -1,7 +1,9 @@
 """A whole workshop in headless Chromium: a facilitator and three phones, against a real daphne
-server. Screenshots of the console, projector and a phone go to test-artifacts/."""
+server; then the phone's screens one by one at 390x844 (join, lobby, a failed and a slow save,
+changing an answer, an English phone's results). Screenshots go to test-artifacts/."""
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from bench.servers import Cluster, manage, server_env
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True,
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 
 pytestmark = pytest.mark.browser
@@ -201,3 +203,246 @@ def test_a_whole_workshop(server, browser):
     expect(facilitator.locator("svg.timeline")).to_be_visible()
     shoot(facilitator, "organisation")
     assert violations == []
+
+
+# The phone's screens, one by one, at 390x844.
+
+DUTCH_PHASES = ["Ik zie", "Ik wil", "Ik kan", "Ik doe"]
+
+
+@pytest.fixture(scope="module")
+def facilitator(server, browser):
+    """A logged-in facilitator's page; `open_session` opens a session on it."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(server + "/login/")
+    page.fill("input[name=username]", "facil")
+    page.fill("input[name=password]", "e2e-password")
+    page.click("button:has-text('Inloggen')")
+    page.wait_for_url("**/sessions/")
+    yield page
+    page.context.close()
+
+
+def open_session(facilitator, server, title: str) -> str:
+    """A new session with the default (seven) disciplines; the console stays open on it."""
+    facilitator.goto(server + "/sessions/new/")
+    facilitator.fill("input[name=title]", title)
+    facilitator.click("button:has-text('Open de sessie')")
+    return facilitator.locator(".join-box .code").inner_text().strip()
+
+
+def step(facilitator, label: str) -> None:
+    facilitator.locator("#console-live button", has_text=label).click()
+
+
+def phone_page(browser, server, language: str = "nl"):
+    context = browser.new_context(**PHONE)
+    if language != "nl":
+        context.add_cookies([{"name": "django_language", "value": language, "url": server}])
+    return context.new_page()
+
+
+def join_as(page, server, code: str, name: str, discipline: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/j/{code}/")
+    page.fill("input[name=name]", name)
+    page.locator("label.option", has_text=discipline).click()
+    page.locator("form.join-form button.primary").click()
+    expect(page.locator("#stage")).to_have_attribute("data-step", "lobby")
+
+
+def choose(page, label: str) -> None:
+    page.locator("button.choice", has_text=label).first.click()
+
+
+def test_it_fits_the_join_form_on_a_phone_screen(server, browser, facilitator):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=5000)
+    # A title on two lines, as many are.
+    code = open_session(facilitator, server, "Teamdag digitale koers van Museum Noord")
+    phone = phone_page(browser, server)
+    phone.goto(f"{server}/j/{code}/")
+    # The slim phone header, not the site's navigation.
+    expect(phone.locator(".phone-header")).to_contain_text("Teamdag digitale koers")
+    expect(phone.locator(".site-nav")).to_have_count(0)
+    options = phone.locator("label.option")
+    expect(options).to_have_count(7)
+    for i in range(7):
+        radio = options.nth(i).locator("input").bounding_box()
+        text = options.nth(i).locator("span").bounding_box()
+        # On one line: the radio beside its label, vertically centred on it.
+        assert radio["x"] + radio["width"] <= text["x"]
+        assert abs((radio["y"] + radio["height"] / 2) - (text["y"] + text["height"] / 2)) < 4
+    button = phone.locator("form.join-form button.primary").bounding_box()
+    assert button["y"] + button["height"] <= PHONE["viewport"]["height"], button
+    assert no_horizontal_scroll(phone)
+    shoot(phone, "phone-join")
+
+    phone.goto(f"{server}/join")
+    expect(phone.locator(".site-nav")).to_have_count(0)
+    expect(phone.locator(".phone-header")).to_be_visible()
+    shoot(phone, "phone-join-code")
+    phone.goto(f"{server}/j/ZZZZZZ/")
+    expect(phone.locator(".site-nav")).to_have_count(0)
+    expect(phone.locator(".phone-header")).to_be_visible()
+    phone.context.close()
+
+
+def test_the_lobby_shows_who_you_joined_as_and_how_many_joined(server, browser, facilitator):
+    from playwright.sync_api import expect
+
+    code = open_session(facilitator, server, "Teamdag in de lobby")
+    first = phone_page(browser, server)
+    join_as(first, server, code, "Ans", "Marketing & communicatie")
+    second = phone_page(browser, server)
+    join_as(second, server, code, "", "Publiek & educatie")
+    expect(second.locator("#stage")).to_contain_text("Er doen tot nu toe 2 mensen mee.")
+    expect(second.locator(".me")).to_contain_text("Je doet mee zonder naam (Publiek & educatie)")
+    expect(first.locator(".me")).to_contain_text("Je doet mee als Ans (Marketing & communicatie)")
+    shoot(second, "phone-lobby")
+    # A push replaces the stage for every phone alike; who this phone is stays.
+    facilitator.locator("#console-live button", has_text="Stuur deze stap").click()
+    expect(first.locator("#stage")).to_contain_text("Er doen tot nu toe 2 mensen mee.")
+    expect(first.locator(".me")).to_contain_text("Ans")
+    step(facilitator, "Start het beantwoorden")
+    expect(first.locator("#quiz")).to_contain_text("Vraag 1 van 4")
+    expect(first.locator(".me")).to_be_hidden()
+    for page in (first, second):
+        page.context.close()
+
+
+def test_a_phone_says_why_a_save_failed_and_how_to_retry(server, browser, facilitator):
+    from playwright.sync_api import expect
+
+    code = open_session(facilitator, server, "Teamdag met storingen")
+    phone = phone_page(browser, server)
+    join_as(phone, server, code, "Bo", "Digitaal/ICT")
+    step(facilitator, "Start het beantwoorden")
+    choose(phone, "Dagelijks")
+    choose(phone, "kan ons helpen")
+    quiz, alert = phone.locator("#quiz"), phone.locator("#phone-alert")
+    expect(quiz).to_contain_text("Antwoord 2 opgeslagen")
+
+    # The server fails (5xx): the message says so, and how to retry.
+    phone.route("**/q/3/", lambda route: route.fulfill(status=500, body="boom"))
+    choose(phone, "30 tot 100%")
+    expect(alert).to_have_text(
+        "Niet opgeslagen: de server had een probleem. Tik je antwoord opnieuw aan.")
+    expect(alert).to_have_attribute("role", "alert")
+    expect(quiz.locator(".saved")).to_be_hidden()  # no "answer 2 saved" under "not saved"
+    expect(quiz).to_contain_text("Vraag 3 van 4")
+    shoot(phone, "phone-failed-save")
+
+    # No connection at all.
+    phone.unroute("**/q/3/")
+    phone.route("**/q/3/", lambda route: route.abort("internetdisconnected"))
+    choose(phone, "30 tot 100%")
+    expect(alert).to_contain_text("Niet opgeslagen: geen verbinding.")
+    phone.unroute("**/q/3/")
+
+    # A 4xx from the server carries its own message.
+    phone.evaluate("document.querySelector('button.choice').value = 'not-an-option'")
+    phone.locator("button.choice").first.click()
+    expect(alert).to_have_text("Kies een van de antwoorden.")
+
+    # A 4xx page that is not one of the phone's messages (a proxy's, say) stays out of the quiz.
+    phone.route("**/q/3/", lambda route: route.fulfill(
+        status=403, content_type="text/html", body="<h1>Forbidden (403)</h1>"))
+    choose(phone, "30 tot 100%")
+    expect(alert).to_have_text(
+        "Niet opgeslagen: de server had een probleem. Tik je antwoord opnieuw aan.")
+    expect(quiz).not_to_contain_text("Forbidden")
+    expect(quiz).to_contain_text("Vraag 3 van 4")
+    phone.unroute("**/q/3/")
+
+    # Tapping again once the server is back saves it, and clears the message.
+    choose(phone, "30 tot 100%")
+    expect(quiz).to_contain_text("Antwoord 3 opgeslagen")
+    expect(quiz).to_contain_text("Vraag 4 van 4")
+    expect(alert).to_be_empty()
+    expect(alert).to_have_attribute("data-offline", re.compile("geen verbinding"))
+    phone.context.close()
+
+
+def test_a_phone_shows_which_answer_it_is_saving(server, browser, facilitator):
+    from playwright.sync_api import expect
+
+    code = open_session(facilitator, server, "Teamdag met trage wifi")
+    phone = phone_page(browser, server)
+    join_as(phone, server, code, "Cas", "Anders")
+    step(facilitator, "Start het beantwoorden")
+    held = []
+    phone.route("**/q/1/", lambda route: held.append(route))
+    choose(phone, "Regelmatig")
+    tapped = phone.locator("button.choice", has_text="Regelmatig")
+    expect(tapped).to_have_class(re.compile(r"\bsaving\b"))
+    expect(tapped).to_have_attribute("aria-busy", "true")
+    for label in ["Eigenlijk nooit", "Zelden", "Dagelijks"]:
+        expect(phone.locator("button.choice", has_text=label)).to_be_disabled()
+    expect(phone.locator(".saving-note")).to_be_visible()
+    shoot(phone, "phone-saving")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(phone.locator("#quiz")).to_contain_text("Antwoord 1 opgeslagen")
+    expect(phone.locator("button.choice.saving")).to_have_count(0)
+    phone.unroute("**/q/1/")
+    phone.context.close()
+
+
+def test_a_changed_answer_goes_back_to_the_overview(server, browser, facilitator):
+    from playwright.sync_api import expect
+
+    code = open_session(facilitator, server, "Teamdag op herhaling")
+    phone = phone_page(browser, server)
+    join_as(phone, server, code, "Dee", "Anders")
+    step(facilitator, "Start het beantwoorden")
+    for label in ["Zelden", "kan ons helpen", "1 tot 10%", "heel weinig"]:
+        choose(phone, label)
+    quiz = phone.locator("#quiz")
+    expect(quiz).to_contain_text("Klaar! We wachten op de anderen.")
+    quiz.locator(".answer-overview button.link").nth(1).click()
+    expect(quiz).to_contain_text("Vraag 2 van 4")
+    choose(phone, "ten koste van")
+    expect(quiz).to_contain_text("Antwoord 2 opgeslagen")
+    expect(quiz).to_contain_text("Klaar! We wachten op de anderen.")
+    expect(quiz.locator(".answer-overview")).to_contain_text("ten koste van")
+    shoot(phone, "phone-overview")
+    phone.context.close()
+
+
+def test_an_english_phone_reads_the_pushed_results_in_english(server, browser, facilitator):
+    from playwright.sync_api import expect
+
+    code = open_session(facilitator, server, "Teamdag in twee talen")
+    english = phone_page(browser, server, "en")
+    join_as(english, server, code, "Eve", "Digitaal/ICT")
+    expect(english.locator("#stage")).to_contain_text("You're in!")
+    dutch = phone_page(browser, server)
+    join_as(dutch, server, code, "Fay", "Anders")
+    step(facilitator, "Start het beantwoorden")
+    for page, labels in [(english, ["Rarely", "help us", "1 to 10%", "very little"]),
+                         (dutch, ["Dagelijks", "kan ons helpen", "30 tot 100%", "De meeste"])]:
+        for label in labels:
+            choose(page, label)
+    expect(english.locator("#quiz")).to_contain_text("Done!")
+    step(facilitator, "Sluiten en onthullen")
+    stage = english.locator("#stage")
+    expect(stage).to_contain_text("Where each colleague places the organisation")
+    expect(english.locator("#my-result")).to_contain_text("Your answer")
+    text = stage.inner_text()
+    assert [label for label in [*DUTCH_PHASES, "Overige"] if label in text] == []
+    for label in ["I see", "I want", "I can", "I do"]:
+        expect(stage.locator(".bar-label", has_text=label)).to_have_count(1)
+    # "you" marks the phase this phone chose (1 + 2 + 1 + 0 = 4 points: I can).
+    expect(english.locator("#my-result")).to_contain_text("I can")
+    marked = stage.locator(".bar-row:has(.you-marker:visible)")
+    expect(marked).to_have_count(1)
+    expect(marked).to_contain_text("I can")
+    expect(marked.locator(".you-marker")).to_have_text("you")
+    shoot(english, "phone-revealed-en")
+    expect(dutch.locator(".bar-row:has(.you-marker:visible)")).to_contain_text("Ik doe")
+    for page in (english, dutch):
+        page.context.close()

@@ -307,6 +307,22 @@ async def test_the_facilitator_can_send_the_current_step_to_every_phone_again(
     await communicator.disconnect()
 
 
+async def test_the_lobby_push_counts_who_joined_and_names_nobody(
+        workshop, phone, phone2, alice_client):
+    await database_sync_to_async(join)(phone, workshop, "Marketing", "Ans")
+    await database_sync_to_async(join)(phone2, workshop, "Directie", "Bram")
+    sockets = [phone_socket(workshop, phone), phone_socket(workshop, phone2)]
+    for communicator in sockets:
+        assert (await communicator.connect())[0]
+        await communicator.receive_from()
+    await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/resend/")
+    for communicator in sockets:
+        message = await communicator.receive_from(timeout=2)
+        assert "Er doen tot nu toe 2 mensen mee." in message
+        assert "Ans" not in message and "Bram" not in message
+        await communicator.disconnect()
+
+
 async def test_every_open_socket_re_sends_its_state_when_the_layer_is_back(
         workshop, phone, alice_client):
     from workshop.layers import layer_reconnected
@@ -324,3 +340,54 @@ async def test_every_open_socket_re_sends_its_state_when_the_layer_is_back(
     assert 'class="current">Beantwoorden' in await console.receive_from(timeout=2)
     for communicator in (phone_ws, console):
         await communicator.disconnect()
+
+
+DUTCH_LABELS = ["Ik zie", "Ik wil", "Ik kan", "Ik doe", "Overige"]
+
+
+async def _revealed_with_a_folded_discipline(workshop, phones: list[Client]) -> None:
+    """Two of Marketing, one each of Directie and Collectie: those two are shown as "Overige"."""
+    for client, discipline in zip(phones, ["Marketing", "Marketing", "Directie", "Collectie"],
+                                  strict=True):
+        await database_sync_to_async(join)(client, workshop, discipline)
+    await database_sync_to_async(move)(workshop, Session.ANSWERING)
+    for client, options in zip(phones, ["4243", "1111", "2222", "3132"], strict=True):
+        for number, option in enumerate(options, start=1):
+            await database_sync_to_async(answer)(client, workshop, number, int(option))
+
+
+async def test_an_english_phone_gets_the_pushed_results_in_english(
+        workshop, phone, phone2, alice_client):
+    others = [Client(), Client()]
+    await _revealed_with_a_folded_discipline(workshop, [phone, phone2, *others])
+    english, dutch = phone_socket(workshop, phone, django_language="en"), phone_socket(
+        workshop, phone2)
+    for communicator in (english, dutch):
+        assert (await communicator.connect())[0]
+        await communicator.receive_from()
+    await database_sync_to_async(alice_client.post)(f"/sessions/{workshop.code}/step/",
+                                                    {"step": "revealed"})
+    message = await english.receive_from(timeout=2)
+    assert "Where each colleague places the organisation" in message
+    for label in ["I see", "I want", "I can", "I do"]:
+        assert f'<span class="bar-label">{label} <span class="you-marker">you</span>' in message
+    assert [label for label in [*DUTCH_LABELS, "jij"] if label in message] == []
+    # The same push, rendered once per language: the Dutch phone reads Dutch.
+    message = await dutch.receive_from(timeout=2)
+    assert '<span class="bar-label">Ik zie <span class="you-marker">jij</span>' in message
+    assert "I want" not in message
+    for communicator in (english, dutch):
+        await communicator.disconnect()
+
+
+async def test_an_english_console_names_the_folded_disciplines_in_english(
+        workshop, phone, phone2, alice_client):
+    await _revealed_with_a_folded_discipline(workshop, [phone, phone2, Client(), Client()])
+    await database_sync_to_async(move)(workshop, Session.REVEALED)
+    console = socket(f"/ws/f/{workshop.code}/", {
+        "sessionid": alice_client.cookies["sessionid"].value, "django_language": "en"})
+    assert (await console.connect())[0]
+    message = await receive_until(console, "By discipline")
+    assert "<th>Other <span" in message
+    assert [label for label in DUTCH_LABELS if label in message] == []
+    await console.disconnect()

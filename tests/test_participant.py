@@ -275,3 +275,89 @@ def test_a_join_form_without_its_key_is_sent_again_with_a_fresh_one(phone, works
     assert r.status_code == 400
     assert "De pagina was verouderd" in r.text and 'name="join_key" value="' in r.text
     assert not Participant.objects.exists()
+
+
+def test_it_gives_the_phone_pages_the_slim_header(phone, workshop):
+    join_form = phone.get(f"/j/{workshop.code}/").text
+    for page in (join_form, phone.get("/join").text, phone.get("/j/ZZZZZZ/").text):
+        assert 'class="phone-header"' in page and 'class="site-nav"' not in page
+    assert "Digitaal DNA met het hele team" in join_form.split("</header>")[0]
+
+
+def test_a_saved_answer_clears_the_alert_but_keeps_its_texts(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    for r in (answer(phone, workshop, 1, 3), phone.get(f"/j/{workshop.code}/q/2/"),
+              phone.get(f"/j/{workshop.code}/q/0/")):
+        # Only the content: #phone-alert keeps role=alert and the offline/server error texts.
+        assert '<div id="phone-alert" hx-swap-oob="innerHTML"></div>' in r.text
+        assert 'hx-swap-oob="true"' not in r.text
+
+
+def test_it_disables_every_option_while_saving(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    page = phone.get(f"/j/{workshop.code}/q/1/").text
+    assert 'hx-disabled-elt="find fieldset"' in page
+    fieldset = page.split('<fieldset class="choices">', 1)[1].split("</fieldset>", 1)[0]
+    assert fieldset.count('class="choice') == 4
+
+
+def test_a_changed_answer_goes_back_to_the_overview(phone, workshop):
+    participant = join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")
+    overview = phone.get(f"/j/{workshop.code}/q/0/").text
+    assert f'hx-get="/j/{workshop.code}/q/2/?from=overview"' in overview
+    page = phone.get(f"/j/{workshop.code}/q/2/?from=overview").text
+    assert '<input type="hidden" name="from" value="overview">' in page
+    r = phone.post(f"/j/{workshop.code}/q/2/",
+                   {"option": option_id(workshop, 2, 1), "from": "overview"},
+                   headers={"HX-Request": "true"})
+    assert "Antwoord 2 opgeslagen" in r.text and "Klaar! We wachten op de anderen." in r.text
+    assert "Vraag 3 van 4" not in r.text
+    assert participant.answers.get(question__order=2).option_id == option_id(workshop, 2, 1)
+
+
+def test_without_the_overview_an_answer_moves_on_to_the_next_question(phone, workshop):
+    join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    page = phone.get(f"/j/{workshop.code}/q/2/").text
+    assert 'name="from"' not in page
+    r = phone.post(f"/j/{workshop.code}/q/2/", {"option": option_id(workshop, 2, 1),
+                                                "from": "elsewhere"},
+                   headers={"HX-Request": "true"})
+    assert "Vraag 3 van 4" in r.text
+
+
+def test_the_lobby_shows_who_you_joined_as_and_how_many_joined(phone, phone2, workshop):
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Directie")
+    page = phone.get(f"/j/{workshop.code}/").text
+    assert "Er doen tot nu toe 2 mensen mee." in page
+    assert "Je doet mee als <strong>Ans</strong> (Marketing)." in page
+    # Who you are is outside the stage, which is pushed to every phone alike.
+    assert "Ans" not in page.split('id="stage"', 1)[1].split('class="me"', 1)[0]
+    assert "Je doet mee zonder naam (Directie)." in phone2.get(f"/j/{workshop.code}/").text
+
+
+def test_the_lobby_escapes_the_name_you_joined_with(phone, workshop):
+    join(phone, workshop, "Marketing", "<i>Cas</i>")
+    page = phone.get(f"/j/{workshop.code}/").text
+    assert "Je doet mee als <strong>&lt;i&gt;Cas&lt;/i&gt;</strong> (Marketing)." in page
+
+
+def test_the_phase_chart_marks_the_phase_of_your_own_answer(phone, phone2, workshop,
+                                                            alice_client):
+    join(phone, workshop, "Marketing")
+    join(phone2, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    answer_all(phone, workshop, "4243")  # 10: Ik doe
+    answer_all(phone2, workshop, "1111")  # 0: Ik zie
+    move(workshop, Session.REVEALED)
+    page = phone.get(f"/j/{workshop.code}/").text
+    assert '<section class="my-result phase-4" data-phase="4">' in page
+    for number in range(1, 5):
+        assert f'<li class="bar-row" data-phase="{number}">' in page
+    assert page.count('<span class="you-marker">jij</span>') == 4  # CSS shows the own one
+    assert "you-marker" not in alice_client.get(f"/sessions/{workshop.code}/").text

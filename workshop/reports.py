@@ -11,13 +11,20 @@ from dataclasses import dataclass
 from django.contrib.staticfiles import finders
 from django.db.models import Count
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from assessments import scoring
 from content.models import Phase
 from workshop import charts
 from workshop.models import Organisation, Session
-from workshop.results import answer_sets, build_progress, build_results, session_figures
+from workshop.results import (
+    answer_sets,
+    build_progress,
+    build_results,
+    discipline_label,
+    session_figures,
+)
 
 
 def report_context(session: Session, *, show_facilitator: bool = False) -> dict:
@@ -210,7 +217,7 @@ def organisation_history(organisation: Organisation) -> History:
 
 @dataclass(frozen=True)
 class Movement:
-    label: str
+    label: str | Promise
     before: float | None
     after: float | None
 
@@ -272,5 +279,6 @@ def compare_sessions(first: Session, second: Session) -> Comparison:
         total=Movement(_("Total"), summary_a.mean, summary_b.mean),
         phases=(phases.get(summary_a.phase), phases.get(summary_b.phase)),
         questions=questions,
-        disciplines=[Movement(n, disciplines_a.get(n), disciplines_b.get(n)) for n in names],
+        disciplines=[Movement(discipline_label(n), disciplines_a.get(n), disciplines_b.get(n))
+                     for n in names],
     )

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext_lazy
 
 from assessments import scoring
 from assessments.models import Question
@@ -17,14 +19,30 @@ from workshop.models import Answer, Participant, Session
 # The console lists participants by name; beyond this many it lists the latest and counts the rest.
 PROGRESS_LIST_LIMIT = 100
 
+# Labels are resolved when a screen is rendered, in its language, never when the figures are
+# read: a phone's stage is built once and rendered once per language (broadcast.step_messages).
+_lazy_attribute = lazy(getattr, str)
+
+
+def localized(obj: object, field: str) -> Promise:
+    """`obj.<field>` (a `Localized` text) in the language active when it is rendered."""
+    return _lazy_attribute(obj, field)
+
+
+def discipline_label(name: str) -> str | Promise:
+    """A discipline as the screens name it: the folded small ones ("Overige", a data label in
+    the figures) in the reader's language."""
+    return gettext_lazy("Other") if name == scoring.OTHER_DISCIPLINE else name
+
 
 @dataclass(frozen=True)
 class Bar:
-    label: str
+    label: str | Promise
     count: int
     percent: float  # of the largest bar, for drawing
     highlight: bool = False
     color: str = ACCENT
+    phase: Phase | None = None  # the phase a bar of the phase chart stands for
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,10 @@ class DisciplineRow:
     means: list[float]
     phase: Phase
 
+    @property
+    def name(self) -> str | Promise:
+        return discipline_label(self.result.name)
+
 
 @dataclass(frozen=True)
 class GapView:
@@ -51,6 +73,14 @@ class GapView:
     result: scoring.Gap
     question: QuestionView | None
 
+    @property
+    def high(self) -> str | Promise:
+        return discipline_label(self.result.high)
+
+    @property
+    def low(self) -> str | Promise:
+        return discipline_label(self.result.low)
+
 
 @dataclass(frozen=True)
 class Prompt:
@@ -58,7 +88,7 @@ class Prompt:
     pair of disciplines that see things differently, with the questions where they do."""
 
     question: QuestionView | None = None
-    disciplines: tuple[str, str] | None = None
+    disciplines: tuple[str | Promise, str | Promise] | None = None
     numbers: tuple[int | None, ...] = ()  # the questions it is about; None: the total
 
 
@@ -107,7 +137,8 @@ def answer_sets(session: Session) -> dict[int, dict[int, int]]:
 
 
 def _bars(
-    counts: list[tuple[str, int]], highlight_top: bool = False, colors: list[str] | None = None
+    counts: list[tuple[str | Promise, int]], highlight_top: bool = False,
+    colors: list[str] | None = None, phases: list[Phase] | None = None,
 ) -> list[Bar]:
     """Bars scaled to the largest; with `highlight_top`, every most chosen one stands out."""
     top = max((count for _, count in counts), default=0)
@@ -118,6 +149,7 @@ def _bars(
             percent=100 * count / top if top else 0,
             highlight=highlight_top and top > 0 and count == top,
             color=colors[i] if colors else ACCENT,
+            phase=phases[i] if phases else None,
         )
         for i, (label, count) in enumerate(counts)
     ]
@@ -159,7 +191,7 @@ def build_results(session: Session) -> SessionResults:
     views = []
     for number, (question, result) in enumerate(zip(questions, results, strict=True), start=1):
         options = {o.pk: o for o in question.options.all()}
-        labels = [(options[key].label, count) for key, count in result.counts]
+        labels = [(localized(options[key], "label"), count) for key, count in result.counts]
         views.append(QuestionView(number, question, result, _bars(labels, highlight_top=True)))
     by_key = {view.question.pk: view for view in views}
     least = [by_key[r.key] for r in scoring.least_agreed_first(results)]
@@ -172,8 +204,9 @@ def build_results(session: Session) -> SessionResults:
     gaps = [GapView(g, by_key.get(g.question_key)) for g in comparison.gaps]
     phase_counts = [(phases[slug], count) for slug, count in summary.phase_counts]
     phase_bars = _bars(
-        [(str(phase.name), count) for phase, count in phase_counts],
+        [(localized(phase, "name"), count) for phase, count in phase_counts],
         colors=[phase_color(phase.number) for phase, _ in phase_counts],
+        phases=[phase for phase, _ in phase_counts],
     )
     return SessionResults(
         summary=summary,
@@ -200,13 +233,13 @@ def discussion_prompts(least_agreed: list[QuestionView], gaps: list[GapView]) ->
         if view.question.prompt and view.result.agreement < 1
     ]
     # Keyed by the pair in either order: "why do A and B differ" asks the same as "B and A".
-    pairs: dict[frozenset[str], tuple[tuple[str, str], list[int | None]]] = {}
+    pairs: dict[frozenset[str], tuple[GapView, list[int | None]]] = {}
     for gap in gaps[:PROMPTS_PER_KIND]:
-        pair = (gap.result.high, gap.result.low)
-        _first, numbers = pairs.setdefault(frozenset(pair), (pair, []))
+        _first, numbers = pairs.setdefault(frozenset((gap.result.high, gap.result.low)),
+                                           (gap, []))
         numbers.append(gap.question.number if gap.question else None)
-    prompts += [Prompt(disciplines=pair, numbers=tuple(numbers))
-                for pair, numbers in pairs.values()]
+    prompts += [Prompt(disciplines=(first.high, first.low), numbers=tuple(numbers))
+                for first, numbers in pairs.values()]
     return prompts
 
 

@@ -26,21 +26,80 @@
     }
   });
 
+  function onPhone(event) {
+    var elt = event.detail.elt;
+    return !!(elt && elt.closest && elt.closest(".phone-live"));
+  }
+
+  // With DEBUG on (the laptop default of `make run`) django-htmx replaces the whole page with
+  // an error response (400, 403, 404, 500) for a developer to read. A phone keeps its question
+  // on screen and says what went wrong in #phone-alert instead.
+  document.body.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (event.detail.xhr.status >= 400 && onPhone(event)) event.stopPropagation();
+  });
+
+  // A 4xx that is not one of the phone's own messages (which come retargeted to #phone-alert)
+  // is a page meant for a browser tab, not for the middle of a question: say it failed.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && onPhone(event) &&
+        !xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = false;
+      showAlert("serverError");
+    }
+  });
+
   // The messages come translated from the page (data attributes of #phone-alert).
   function showAlert(kind) {
     var box = document.getElementById("phone-alert");
     if (!box) return;
     var p = document.createElement("p");
     p.className = "phone-error";
-    p.textContent = box.dataset[kind];
+    p.textContent = box.dataset[kind] || "";
     box.replaceChildren(p);
   }
 
-  // A save that never reached the server (no network) must not look saved: say so; the
-  // person taps again to retry.
-  document.body.addEventListener("htmx:sendError", function () { showAlert("offline"); });
+  // A failed save leaves the question on screen: the "answer N saved" of the previous one
+  // would contradict the message above it.
+  function hideSaved(event) {
+    var section = event.detail.elt && event.detail.elt.closest &&
+      event.detail.elt.closest(".phone-question, .phone-summary");
+    if (!section) return;
+    section.querySelectorAll(".saved").forEach(function (saved) { saved.hidden = true; });
+  }
+
+  // A save that never reached the server (no network) or that the server could not make
+  // must not look saved: say so; the person taps again to retry. A 4xx answer brings its own
+  // message, which htmx puts in #phone-alert.
+  document.body.addEventListener("htmx:sendError", function (event) {
+    showAlert("offline");
+    hideSaved(event);
+  });
   document.body.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr.status >= 500) showAlert("serverError");
+    hideSaved(event);
+  });
+
+  // While an answer is being saved, the tapped option says so (the form's fieldset, with
+  // every option, is disabled by hx-disabled-elt meanwhile).
+  var lastTapped = null;
+  document.body.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.choice");
+    if (button) lastTapped = button;
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    var submitter = config && config.triggeringEvent && config.triggeringEvent.submitter;
+    var form = event.detail.elt;
+    var tapped = submitter || (lastTapped && form.contains(lastTapped) ? lastTapped : null);
+    if (!tapped || !tapped.classList.contains("choice")) return;
+    tapped.classList.add("saving");
+    tapped.setAttribute("aria-busy", "true");
+    event.detail.elt.addEventListener("htmx:afterRequest", function done() {
+      tapped.classList.remove("saving");
+      tapped.removeAttribute("aria-busy");
+      event.detail.elt.removeEventListener("htmx:afterRequest", done);
+    });
   });
 
   var connection = document.getElementById("connection");

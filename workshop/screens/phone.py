@@ -37,8 +37,14 @@ class OverviewLine:
     chosen: Option | None
 
 
-def question_context(session: Session, answers: dict[int, int], number: int) -> dict:
-    """The screen for question `number` (0: the overview), given the phone's answers."""
+# A question opened from the overview carries this, so that saving goes back there.
+FROM_OVERVIEW = "overview"
+
+
+def question_context(session: Session, answers: dict[int, int], number: int,
+                     from_overview: bool = False) -> dict:
+    """The screen for question `number` (0: the overview), given the phone's answers.
+    `from_overview`: the phone came to change an answer, and goes back to the overview."""
     questions = session.cached_questionnaire.ordered_questions()
     question = questions[number - 1] if 1 <= number <= len(questions) else None
     overview = [
@@ -53,7 +59,14 @@ def question_context(session: Session, answers: dict[int, int], number: int) -> 
         "overview": overview,
         "answered": len(answers),
         "total": len(questions),
+        "from_overview": from_overview and question is not None,
     }
+
+
+def screen_after_saving(number: int, total: int, from_overview: bool) -> int:
+    """Where a phone goes once question `number` is saved: the next question, or the overview
+    after the last one or when it came from the overview to change an answer."""
+    return 0 if from_overview or number >= total else number + 1
 
 
 def first_open_question(session: Session, answers: dict[int, int]) -> int:
@@ -86,7 +99,11 @@ def follow_context(session: Session, results) -> dict | None:
 
 def stage_context(session: Session, participant: Participant | None = None) -> dict:
     """The stage for every phone (participant None) or for one phone."""
-    context = {"session": session, "results": None, "quiz": None, "own": None, "follow": None}
+    context = {"session": session, "results": None, "quiz": None, "own": None, "follow": None,
+               "joined": None}
+    if session.step == Session.LOBBY:
+        # Pushed to every phone alike: the count as it is when the stage is rendered.
+        context["joined"] = session.participants.count()
     if session.results_visible:
         context["results"] = build_results(session)
         context["follow"] = follow_context(session, context["results"])
@@ -108,8 +125,11 @@ def stage_context(session: Session, participant: Participant | None = None) -> d
 
 
 def page_context(session: Session, participant: Participant) -> dict:
-    """The participant's whole page: the stage, and the socket that keeps it current."""
-    return stage_context(session, participant) | {"socket_url": sockets.phone(session.code)}
+    """The participant's whole page: the stage, who they joined as (outside the stage, which
+    every phone is sent alike), and the socket that keeps it current."""
+    return stage_context(session, participant) | {
+        "participant": participant, "socket_url": sockets.phone(session.code),
+    }
 
 
 def render_stage(session: Session, language: str, context: dict) -> str:

@@ -4,30 +4,95 @@ add what only they show."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import segno
+from django.conf import settings
 from django.http import HttpRequest
+from django.http.request import validate_host
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-from workshop import access, colors
+from workshop import access, colors, network
 from workshop.models import Session
 from workshop.results import build_progress, build_results
 from workshop.screens import slides
 
 
-def join_url(request: HttpRequest, session: Session) -> str:
-    return request.build_absolute_uri(reverse("join_session", args=[session.code]))
+@dataclass(frozen=True)
+class JoinAddress:
+    """Where phones open the app: `base` is scheme://host[:port]; `reachable` is False when
+    it only works on this machine itself (and no network address was found instead);
+    `not_allowed` names a network address that ALLOWED_HOSTS would refuse."""
+
+    base: str
+    reachable: bool = True
+    not_allowed: str = ""
+
+    @property
+    def host(self) -> str:
+        """host[:port], short enough for "go to <host>/join" on the projector."""
+        return urlsplit(self.base).netloc
+
+
+def join_address(request: HttpRequest) -> JoinAddress:
+    """PUBLIC_URL when it is set; else the address this request came in on, unless that is
+    loopback (127.0.0.1, localhost: the facilitator opened the console on this machine, which
+    no phone can reach), then this machine's address on the local network, on the same port."""
+    if settings.PUBLIC_URL:
+        return JoinAddress(settings.PUBLIC_URL)
+    scheme, host = request.scheme, request.get_host()
+    parts = urlsplit(f"//{host}")
+    if not network.is_loopback(parts.hostname or host):
+        return JoinAddress(f"{scheme}://{host}")
+    port = parts.port
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    addresses = network.lan_addresses()
+    for address in addresses:
+        if validate_host(address, settings.ALLOWED_HOSTS):
+            netloc = address if port in (None, default_port) else f"{address}:{port}"
+            return JoinAddress(f"{scheme}://{netloc}")
+    return JoinAddress(f"{scheme}://{host}", reachable=False,
+                       not_allowed=addresses[0] if addresses else "")
+
+
+def join_warning(address: JoinAddress) -> str | None:
+    """What the facilitator must know when phones cannot open the join address."""
+    if address.reachable:
+        return None
+    if address.not_allowed:
+        return _(
+            "Phones cannot open this address: it only works on this computer. Add this "
+            "computer's network address (%(address)s) to ALLOWED_HOSTS, or set PUBLIC_URL to "
+            "an address they can reach."
+        ) % {"address": address.not_allowed}
+    return _(
+        "Phones cannot open this address: it only works on this computer. Connect this "
+        "computer to the same network as the phones, or set PUBLIC_URL to an address they "
+        "can reach."
+    )
+
+
+def join_url(request: HttpRequest, session: Session, address: JoinAddress | None = None) -> str:
+    address = address or join_address(request)
+    return address.base + reverse("join_session", args=[session.code])
 
 
 def join_context(request: HttpRequest, session: Session) -> dict:
-    url = join_url(request, session)
+    address = join_address(request)
+    url = join_url(request, session, address)
     qr = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#1d1d2b", omitsize=True)
     # segno writes the SVG itself from the URL; nothing user-supplied goes into it unescaped.
-    return {"join_url": url, "join_host": urlsplit(url).netloc, "qr_svg": mark_safe(qr)}
+    return {
+        "join_url": url,
+        "join_host": address.host,
+        "qr_svg": mark_safe(qr),
+        "join_warning": join_warning(address),
+    }
 
 
 def live_context(session: Session, names_listed: int) -> dict:

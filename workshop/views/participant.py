@@ -140,6 +140,8 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     if not 0 <= number <= len(questions):
         raise no_such_question
 
+    data = request.POST if request.method == "POST" else request.GET
+    from_overview = data.get("from") == phone.FROM_OVERVIEW
     saved = None
     if request.method == "POST":
         if number == 0:
@@ -151,10 +153,9 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
         answer = services.save_answer(participant, questions[number - 1].pk, option_id)
         answers[answer.question_id] = option_id
         saved = number
-        # Move on to the next question; after the last one, to the summary.
-        number = number + 1 if number < len(questions) else 0
+        number = phone.screen_after_saving(number, len(questions), from_overview)
 
-    ctx = {"session": session, "quiz": phone.question_context(session, answers, number),
-           "saved": saved}
+    ctx = {"session": session, "saved": saved,
+           "quiz": phone.question_context(session, answers, number, from_overview)}
     template = "workshop/phone.html#question-screen" if number else "workshop/phone.html#summary"
     return render(request, template, ctx)

@@ -1,32 +1,6 @@
-import socket
-import subprocess
-
 from django.core.management.base import BaseCommand
 
-
-def _usable(addresses: list[str]) -> list[str]:
-    found = []
-    for address in addresses:
-        if "." in address and not address.startswith("127.") and address not in found:
-            found.append(address)
-    return found
-
-
-def lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback, as phones on the network see it."""
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        infos = []
-    found = _usable([info[4][0] for info in infos])
-    if found:
-        return found
-    # The host name often resolves to loopback only; ask the interfaces instead.
-    try:
-        output = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=2)
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return _usable(output.stdout.split())
+from workshop.network import lan_addresses
 
 
 class Command(BaseCommand):

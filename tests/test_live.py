@@ -167,7 +167,7 @@ async def test_the_reveal_sends_each_phone_its_own_result(
                                            {"step": "revealed"})
     for communicator, total, phase in [(sockets[0], 10, "Ik doe"), (sockets[1], 0, "Ik zie")]:
         message = await communicator.receive_from(timeout=2)
-        stage, _, own = message.partition('<div id="my-result" hx-swap-oob="true">')
+        stage, _, own = message.partition('<div id="my-result" data-hx-swap-oob="true">')
         assert 'data-step="revealed"' in stage and "<strong>5,0</strong>" in stage
         assert f"<strong>{total}</strong>" in own and phase in own
         await communicator.disconnect()

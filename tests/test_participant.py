@@ -290,7 +290,7 @@ def test_a_saved_answer_clears_the_alert_but_keeps_its_texts(phone, workshop):
     for r in (answer(phone, workshop, 1, 3), phone.get(f"/j/{workshop.code}/q/2/"),
               phone.get(f"/j/{workshop.code}/q/0/")):
         # Only the content: #phone-alert keeps role=alert and the offline/server error texts.
-        assert '<div id="phone-alert" hx-swap-oob="innerHTML"></div>' in r.text
+        assert '<div id="phone-alert" data-hx-swap-oob="innerHTML"></div>' in r.text
         assert 'hx-swap-oob="true"' not in r.text
 
 

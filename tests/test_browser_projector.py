@@ -3,6 +3,8 @@ slide of every step fits one screen with nothing to scroll, the comparison by di
 all its columns, and the projector follows the console's slide buttons and a clicker's keys.
 Screenshots of every slide go to test-artifacts/projector-<size>-<step>-<n>.png."""
 
+import re
+
 import pytest
 
 from bench.servers import manage
@@ -129,3 +131,19 @@ def test_every_slide_fits_the_beamer_and_follows_the_console(e2e_server, browser
     walk("closed")
     console.screenshot(path=str(ARTIFACTS / "console-slides-1366x768.png"), full_page=True)
     assert len(shots) >= 3 * 15
+
+    beamer = projectors[SIZES[0]]
+    # A dark theme for a dark room, kept across reloads; full screen from a button.
+    beamer.locator("[data-theme-toggle]").click()
+    beamer.reload()
+    expect(beamer.locator("body")).to_have_class(re.compile(r"\bdark\b"))
+    beamer.wait_for_timeout(400)  # the fade-in
+    beamer.screenshot(path=str(ARTIFACTS / "projector-1920x1080-dark.png"))
+    expect(beamer.locator("[data-fullscreen]")).to_be_visible()
+    # After a restart of the server the screens reconnect within seconds, not htmx's 64 s.
+    assert beamer.evaluate("htmx.config.wsReconnectDelay(10)") <= 3000
+    # No fading in for those who asked their system for less motion.
+    beamer.emulate_media(reduced_motion="reduce")
+    beamer.reload()
+    assert beamer.evaluate(
+        "getComputedStyle(document.querySelector('.slide')).animationName") == "none"

@@ -131,3 +131,6 @@ def fresh_cache(settings):
         for alias, config in settings.CACHES.items()
     }
     AxesProxyHandler.get_implementation(force=True)  # it keeps the cache it was made with
+    from workshop import throttle
+
+    throttle._read.clear()  # what this process last read of the counters

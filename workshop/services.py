@@ -70,7 +70,8 @@ def join(session: Session, name: str, discipline: str, join_key: str) -> Partici
     # Numbers are pseudonyms for reports; two phones joining at once may pick the same one,
     # so retry on the unique constraint.
     for _attempt in range(20):
-        earlier = session.participants.filter(join_key=join_key).first()
+        # The same condition as the partial unique index, so that SQLite uses it.
+        earlier = session.participants.filter(join_key=join_key).exclude(join_key="").first()
         if earlier is not None:
             return earlier
         try:

@@ -179,6 +179,9 @@ def test_a_whole_workshop(server, browser):
     facilitator.fill("#notes input[name=owner]", "Ans")
     facilitator.locator("#notes button", has_text="Opslaan").click()
     expect(facilitator.locator("#notes")).to_contain_text("Inspiratiesessie met de directie")
+    # The phones follow the discussion at the top, with the agreements as they are made.
+    expect(ans.locator(".phone-follow")).to_contain_text("Inspiratiesessie met de directie")
+    shoot(ans, "phone-discussion")
     shoot(facilitator, "console-discussion")
     shoot(projector, "projector-discussion")
 

@@ -388,6 +388,6 @@ async def test_an_english_console_names_the_folded_disciplines_in_english(
         "sessionid": alice_client.cookies["sessionid"].value, "django_language": "en"})
     assert (await console.connect())[0]
     message = await receive_until(console, "By discipline")
-    assert "<th>Other <span" in message
+    assert "<th scope=\"row\">Other <span" in message
     assert [label for label in DUTCH_LABELS if label in message] == []
     await console.disconnect()

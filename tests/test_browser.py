@@ -256,6 +256,15 @@ def join_as(page, server, code: str, name: str, discipline: str) -> None:
     expect(page.locator("#stage")).to_have_attribute("data-step", "lobby")
 
 
+def answering_phone(facilitator, browser, server, title: str, name: str, discipline: str):
+    """A phone in a new session of its own, at question 1."""
+    code = open_session(facilitator, server, title)
+    phone = phone_page(browser, server)
+    join_as(phone, server, code, name, discipline)
+    step(facilitator, "Start het beantwoorden")
+    return phone
+
+
 def choose(page, label: str) -> None:
     page.locator("button.choice", has_text=label).first.click()
 
@@ -320,10 +329,8 @@ def test_the_lobby_shows_who_you_joined_as_and_how_many_joined(server, browser, 
 def test_a_phone_says_why_a_save_failed_and_how_to_retry(server, browser, facilitator):
     from playwright.sync_api import expect
 
-    code = open_session(facilitator, server, "Teamdag met storingen")
-    phone = phone_page(browser, server)
-    join_as(phone, server, code, "Bo", "Digitaal/ICT")
-    step(facilitator, "Start het beantwoorden")
+    phone = answering_phone(facilitator, browser, server, "Teamdag met storingen", "Bo",
+                            "Digitaal/ICT")
     choose(phone, "Dagelijks")
     choose(phone, "kan ons helpen")
     quiz, alert = phone.locator("#quiz"), phone.locator("#phone-alert")
@@ -373,10 +380,8 @@ def test_a_phone_says_why_a_save_failed_and_how_to_retry(server, browser, facili
 def test_a_phone_shows_which_answer_it_is_saving(server, browser, facilitator):
     from playwright.sync_api import expect
 
-    code = open_session(facilitator, server, "Teamdag met trage wifi")
-    phone = phone_page(browser, server)
-    join_as(phone, server, code, "Cas", "Anders")
-    step(facilitator, "Start het beantwoorden")
+    phone = answering_phone(facilitator, browser, server, "Teamdag met trage wifi", "Cas",
+                            "Anders")
     held = []
     phone.route("**/q/1/", lambda route: held.append(route))
     choose(phone, "Regelmatig")
@@ -398,10 +403,8 @@ def test_a_phone_shows_which_answer_it_is_saving(server, browser, facilitator):
 def test_a_changed_answer_goes_back_to_the_overview(server, browser, facilitator):
     from playwright.sync_api import expect
 
-    code = open_session(facilitator, server, "Teamdag op herhaling")
-    phone = phone_page(browser, server)
-    join_as(phone, server, code, "Dee", "Anders")
-    step(facilitator, "Start het beantwoorden")
+    phone = answering_phone(facilitator, browser, server, "Teamdag op herhaling", "Dee",
+                            "Anders")
     for label in ["Zelden", "kan ons helpen", "1 tot 10%", "heel weinig"]:
         choose(phone, label)
     quiz = phone.locator("#quiz")

@@ -177,7 +177,7 @@ class Phone:
             elif 'data-step="revealed"' in message and self.revealed_at is None:
                 self.revealed_at = now()
                 self.revealed.set()
-                if 'id="my-result" data-hx-swap-oob' in message and "Jouw antwoord" in message:
+                if 'id="my-result" data-hx-swap-oob' in message and "Jouw score" in message:
                     self.own_result_at = self.revealed_at
         if not self.leaving:  # the server closed the socket, or it broke
             self.disconnects += 1

@@ -163,7 +163,7 @@ def test_a_whole_workshop(server, browser):
     console.locator("button", has_text="Sluiten en onthullen").click()
     expect(console).to_contain_text("Fase van de groep")
     for page in phones:
-        expect(page.locator("#my-result")).to_contain_text("Jouw antwoord")
+        expect(page.locator("#my-result")).to_contain_text("Jouw score")
         expect(page.locator("#stage")).to_contain_text("De groep")
     expect(ans.locator("#my-result")).to_contain_text("Ik doe")  # 3 + 2 + 3 + 2 = 10
     expect(projector.locator("#projector-live")).to_contain_text("De groep")
@@ -437,7 +437,7 @@ def test_an_english_phone_reads_the_pushed_results_in_english(server, browser, f
     step(facilitator, "Sluiten en onthullen")
     stage = english.locator("#stage")
     expect(stage).to_contain_text("Where each colleague places the organisation")
-    expect(english.locator("#my-result")).to_contain_text("Your answer")
+    expect(english.locator("#my-result")).to_contain_text("Your score")
     text = stage.inner_text()
     assert [label for label in [*DUTCH_PHASES, "Overige"] if label in text] == []
     for label in ["I see", "I want", "I can", "I do"]:

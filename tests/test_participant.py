@@ -185,11 +185,11 @@ def test_it_hides_the_own_result_until_the_reveal(phone, workshop):
     join(phone, workshop, "Marketing")
     move(workshop, Session.ANSWERING)
     answer_all(phone, workshop, "3122")
-    assert "Jouw antwoord" not in phone.get(f"/j/{workshop.code}/").text
+    assert "Jouw score" not in phone.get(f"/j/{workshop.code}/").text
     move(workshop, Session.REVEALED)
     r = phone.get(f"/j/{workshop.code}/")
     assert r.status_code == 200
-    assert "Jouw antwoord" in r.text
+    assert "Jouw score" in r.text
     assert "<strong>4</strong>" in r.text
     assert "Ik kan" in r.text
     assert "Op de grens met “Ik wil”" in r.text
@@ -215,7 +215,7 @@ def test_it_shows_the_group_result_on_the_phone_after_the_reveal(phone, phone2, 
     r = phone.get(f"/j/{workshop.code}/")
     assert "De groep" in r.text
     assert "<strong>5,0</strong>" in r.text
-    assert "Jouw antwoord" in r.text and "<strong>10</strong>" in r.text
+    assert "Jouw score" in r.text and "<strong>10</strong>" in r.text
 
 
 def test_it_refuses_a_huge_payload(phone, workshop):

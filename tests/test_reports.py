@@ -154,6 +154,16 @@ def test_the_pdf_has_the_report_in_it(alice_client, revealed):
     assert "1 / " in text and "Museum Noord" in text  # page numbers and the header
 
 
+def test_the_pdf_is_tagged_for_screen_readers_with_its_language_and_title(alice_client,
+                                                                           revealed):
+    reader = PdfReader(io.BytesIO(streamed(alice_client.get(
+        f"/sessions/{revealed.code}/report.pdf"))))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in catalog  # PDF/UA-1
+    assert catalog["/Lang"] == "nl"
+    assert reader.metadata.title == revealed.title
+
+
 def test_the_csv_has_one_row_per_participant_and_no_names(alice_client, revealed):
     r = alice_client.get(f"/sessions/{revealed.code}/report.csv")
     assert r.status_code == 200

@@ -147,7 +147,8 @@ def write_pdf(html: str) -> bytes:
     pdf_available() first."""
     from weasyprint import HTML
 
-    return HTML(string=html).write_pdf()
+    # PDF/UA: tagged, with the document's language and title, for screen readers.
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 
 
 @dataclass(frozen=True)

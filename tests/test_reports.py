@@ -601,3 +601,21 @@ def test_the_demo_command_makes_closed_sessions_with_answers(db):
 def test_it_offers_a_comparison_only_with_two_sessions(alice_client, revealed):
     r = alice_client.get("/organisations/museum-noord/")
     assert 'name="a"' not in r.text and "Vergelijk A en B" not in r.text
+
+
+def test_a_change_that_rounds_to_nothing_is_no_decline():
+    from workshop.reports import Movement
+
+    assert Movement("x", 5.0, 4.96).direction == "same"
+    assert Movement("x", 5.0, 4.9).direction == "down"
+    assert Movement("x", 4.0, 4.2).direction == "up"
+    assert Movement("x", None, 4.2).direction is None
+
+
+def test_the_timeline_keeps_its_first_and_last_dates_inside_its_box():
+    from assessments.scoring import Band
+    from workshop.charts import timeline
+
+    bands = (Band("ik-zie", 0, 1, 1), Band("ik-doe", 2, 10, 10))
+    chart = timeline(["01-01-2026", "01-06-2026", "24-11-2026"], {"groep": [3, 4, 5]}, bands, 10)
+    assert [anchor for _x, _label, anchor in chart.x_labels] == ["start", "middle", "end"]

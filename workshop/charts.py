@@ -34,13 +34,22 @@ class Timeline:
     top: int
     bottom: int
     bands: tuple[BandStripe, ...]
-    x_labels: tuple[tuple[float, str], ...]
+    x_labels: tuple[tuple[float, str, str], ...]  # (x, label, SVG text-anchor)
     y_ticks: tuple[tuple[float, int], ...]
     series: tuple[Series, ...]
 
     @property
     def plot_width(self) -> int:
         return self.width - self.left - self.right
+
+
+def _anchor(index: int, count: int) -> str:
+    """The first and last date labels are anchored inward, so the chart's box holds them."""
+    if count > 1 and index == 0:
+        return "start"
+    if count > 1 and index == count - 1:
+        return "end"
+    return "middle"
 
 
 def timeline(
@@ -96,7 +105,8 @@ def timeline(
     return Timeline(
         width=width, height=height, left=left, right=right, top=top, bottom=bottom,
         bands=tuple(stripes),
-        x_labels=tuple((round(x_at(i), 1), label) for i, label in enumerate(labels)),
+        x_labels=tuple((round(x_at(i), 1), label, _anchor(i, count))
+                       for i, label in enumerate(labels)),
         y_ticks=tuple((round(y_at(v), 1), v) for v in range(0, max_total + 1, 2)),
         series=tuple(built),
     )

@@ -228,6 +228,15 @@ class Movement:
             return None
         return self.after - self.before
 
+    @property
+    def direction(self) -> str | None:
+        """"up", "down" or "same", as the change is shown (one decimal): a change that rounds
+        to 0,0 is no change, not a decline in red."""
+        if self.change is None:
+            return None
+        shown = round(self.change, 1)
+        return "up" if shown > 0 else "down" if shown < 0 else "same"
+
 
 @dataclass(frozen=True)
 class Comparison:

@@ -51,6 +51,10 @@ def test_the_console_moves_the_deck_and_clamps_at_its_ends(alice_client, reveale
     assert Session.objects.get().slide == 0
     alice_client.post(url, {"to": "99"})
     assert Session.objects.get().slide == len(keys(revealed)) - 1
+    r = alice_client.post(url, {"to": "1"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "dia 1 van" in r.text  # the console's live part, moved
+    r = alice_client.post(url, {"to": "next"}, headers={"HX-Request": "true"})
+    assert "dia 2 van" in r.text and 'aria-current="true">2.' in r.text
     r = alice_client.post(url, {"to": "sideways"}, headers={"HX-Request": "true"})
     assert r.status_code == 400
 

@@ -58,11 +58,17 @@ def state_changed(session: Session) -> None:
     _deliver(dirty_messages, session)
 
 
-def slide_messages(session: Session) -> Messages:
-    """The projector follows at once; in the discussion the phones follow too."""
+def _discussion_messages(session: Session, urgent: bool) -> Messages:
+    """In the discussion the phones follow the projector (the slide, the agreements): they get
+    the stage again; otherwise only consoles and projectors re-render."""
     if session.step == Session.DISCUSSION:
         return step_messages(session)
-    return dirty_messages(session, urgent=True)
+    return dirty_messages(session, urgent=urgent)
+
+
+def slide_messages(session: Session) -> Messages:
+    """The projector follows a slide at once."""
+    return _discussion_messages(session, urgent=True)
 
 
 def slide_changed(session: Session) -> None:
@@ -70,10 +76,8 @@ def slide_changed(session: Session) -> None:
 
 
 def notes_messages(session: Session) -> Messages:
-    """A note or agreement: in the discussion the phones show the agreements too."""
-    if session.step == Session.DISCUSSION:
-        return step_messages(session)
-    return dirty_messages(session)
+    """A note or agreement."""
+    return _discussion_messages(session, urgent=False)
 
 
 def notes_changed(session: Session) -> None:

@@ -106,7 +106,7 @@ class ParticipantConsumer(WorkshopConsumer):
 
     async def stage_push(self, event):
         html = event["html"].get(self.language) or event["html"][settings.LANGUAGE_CODE]
-        if event.get("version"):
+        if event.get("version") and self.participant is not None:
             # After a reveal the phone's own result goes in the same message: one frame per
             # phone, and the group's and the own result appear together.
             html += await phone.own_result_push(
@@ -117,7 +117,7 @@ class ParticipantConsumer(WorkshopConsumer):
 
 class FollowerConsumer(ParticipantConsumer):
     """A latecomer after the lock: the phones' pushes, read-only, without a participant (so
-    not counted, and no own result)."""
+    not counted, and no own result: stage_push adds one only for a participant)."""
 
     participant = None
 
@@ -132,10 +132,6 @@ class FollowerConsumer(ParticipantConsumer):
 
     async def resync(self) -> None:
         await self.send_current_state()
-
-    async def stage_push(self, event):
-        await self.send(text_data=event["html"].get(self.language)
-                        or event["html"][settings.LANGUAGE_CODE])
 
 
 class LiveStateConsumer(WorkshopConsumer):

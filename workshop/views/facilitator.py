@@ -13,6 +13,7 @@ from workshop import access, services
 from workshop.forms import NoteForm, SessionForm
 from workshop.screens import console as console_screen
 from workshop.screens import projector as projector_screen
+from workshop.screens.slides import Deck
 
 
 @login_required
@@ -58,16 +59,22 @@ def change_step(request: HttpRequest, code: str) -> HttpResponse:
     try:
         session = services.move_to(session, request.POST.get("step", ""))
     except services.WorkshopError as error:
-        ctx = console_screen.live_context(session) | {"error": error.message}
-        return render(request, console_screen.LIVE_TEMPLATE, ctx, status=error.status)
+        return _live_error(request, session, error)
     return _live_answer(request, session)
 
 
-def _live_answer(request: HttpRequest, session) -> HttpResponse:
+def _live_answer(request: HttpRequest, session, context: dict | None = None) -> HttpResponse:
     """After a console action: the console's live part (htmx), or the console page."""
     if not request.htmx:
         return redirect("console", session.code)
-    return render(request, console_screen.LIVE_TEMPLATE, console_screen.live_context(session))
+    context = context or console_screen.live_context(session)
+    return render(request, console_screen.LIVE_TEMPLATE, context)
+
+
+def _live_error(request: HttpRequest, session, error: services.WorkshopError) -> HttpResponse:
+    """A console action the session's state refuses: the live part with the reason."""
+    ctx = console_screen.live_context(session) | {"error": error.message}
+    return render(request, console_screen.LIVE_TEMPLATE, ctx, status=error.status)
 
 
 @login_required
@@ -76,7 +83,8 @@ def show_slide(request: HttpRequest, code: str) -> HttpResponse:
     """The next or previous slide, or one by its number, from the console's buttons, its
     keyboard or a clicker on the projector's page."""
     session = access.get_session_for_user(request, code)
-    deck = console_screen.live_context(session)["deck"]
+    context = console_screen.live_context(session)
+    deck = context["deck"]
     target = request.POST.get("to", "")
     index = {"next": deck.index + 1, "previous": deck.index - 1}.get(target)
     if index is None:
@@ -90,7 +98,8 @@ def show_slide(request: HttpRequest, code: str) -> HttpResponse:
     except services.WorkshopError as error:
         return HttpResponse(error.message, status=error.status,
                             content_type="text/plain; charset=utf-8")
-    return _live_answer(request, session)
+    # Only the slide moved: the context read above, with the deck at its new place.
+    return _live_answer(request, session, context | {"deck": Deck(deck.slides, session.slide)})
 
 
 @login_required
@@ -108,8 +117,7 @@ def remove_participant(request: HttpRequest, code: str, number: int) -> HttpResp
     try:
         services.remove_participant(session, number)
     except services.WorkshopError as error:
-        ctx = console_screen.live_context(session) | {"error": error.message}
-        return render(request, console_screen.LIVE_TEMPLATE, ctx, status=error.status)
+        return _live_error(request, session, error)
     session.refresh_from_db()  # auto-reveal may have revealed it
     return _live_answer(request, session)
 

@@ -328,3 +328,98 @@ def compare_disciplines(
 
     gaps.sort(key=relative, reverse=True)
     return DisciplineComparison(tuple(disciplines), tuple(gaps), hidden)
+
+
+@dataclass(frozen=True)
+class RecognitionTable:
+    """The phase people recognise ("Klinkt dit bekend?") against the phase their answers give.
+
+    `counts[recognised][measured]`, both in band order; only participants with both count.
+    """
+
+    phases: tuple[str, ...]
+    counts: Mapping[str, Mapping[str, int]]
+    participants: int
+    matching: int  # recognised the phase their answers give
+
+    @property
+    def share_matching(self) -> float | None:
+        return self.matching / self.participants if self.participants else None
+
+    def count(self, recognised: str, measured: str) -> int:
+        return self.counts[recognised][measured]
+
+
+def recognition_table(
+    instrument: Instrument, entries: Iterable[tuple[str, Answers]]
+) -> RecognitionTable:
+    """`entries`: (the phase a participant recognised, or "" for none; their answers)."""
+    phases = instrument.phases
+    counts = {row: dict.fromkeys(phases, 0) for row in phases}
+    participants = matching = 0
+    for recognised, answers in entries:
+        score = score_participant(instrument, answers)
+        if recognised not in counts or not score.complete:
+            continue
+        counts[recognised][score.phase] += 1
+        participants += 1
+        matching += recognised == score.phase
+    return RecognitionTable(phases, counts, participants, matching)
+
+
+@dataclass(frozen=True)
+class QuestionShift:
+    before: QuestionResult
+    after: QuestionResult
+
+
+@dataclass(frozen=True)
+class Shift:
+    """How a group's answers moved from one round to the next."""
+
+    before: GroupSummary
+    after: GroupSummary
+    questions: tuple[QuestionShift, ...]
+    compared: int  # participants with a complete answer set in both rounds
+    changed: int  # of them, how many gave at least one other answer
+
+    @property
+    def mean_agreement_before(self) -> float | None:
+        return _mean_agreement(shift.before for shift in self.questions)
+
+    @property
+    def mean_agreement_after(self) -> float | None:
+        return _mean_agreement(shift.after for shift in self.questions)
+
+
+def _mean_agreement(results: Iterable[QuestionResult]) -> float | None:
+    values = [r.agreement for r in results if r.agreement is not None]
+    return statistics.fmean(values) if values else None
+
+
+def round_shift(
+    instrument: Instrument, before: Mapping[int, Answers], after: Mapping[int, Answers]
+) -> Shift:
+    """Two rounds of the same participants (participant key -> answers)."""
+
+    def complete(answers: Answers) -> bool:
+        return score_participant(instrument, answers).complete
+
+    both = [key for key in before if key in after
+            and complete(before[key]) and complete(after[key])]
+    changed = sum(
+        any(before[key].get(q.key) != after[key].get(q.key) for q in instrument.questions)
+        for key in both
+    )
+    questions = tuple(
+        QuestionShift(b, a)
+        for b, a in zip(question_results(instrument, before.values()),
+                        question_results(instrument, after.values()), strict=True)
+    )
+    return Shift(
+        before=summarize_group(instrument, before.values()),
+        after=summarize_group(instrument, after.values()),
+        questions=questions,
+        compared=len(both),
+        changed=changed,
+    )

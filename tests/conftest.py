@@ -85,13 +85,24 @@ def bob_client(bob):
 
 @pytest.fixture
 def workshop(questionnaire, museum, alice):
-    """A session of alice's museum, in the lobby."""
+    """A session of alice's museum, in the lobby, that asks the four questions only (the
+    recognition question has tests of its own: `recognising_workshop`)."""
     from workshop.services import create_session
 
     return create_session(
         museum, "Digitaal DNA met het hele team", ["Marketing", "Collectie", "Directie"],
-        created_by=alice,
+        created_by=alice, ask_recognition=False,
     )
+
+
+@pytest.fixture
+def recognising_workshop(questionnaire, museum, alice):
+    """A session as a facilitator creates it by default: after the questions, each phone
+    picks the phase description it recognises."""
+    from workshop.services import create_session
+
+    return create_session(museum, "Met herkenning", ["Marketing", "Collectie", "Directie"],
+                          created_by=alice)
 
 
 @pytest.fixture

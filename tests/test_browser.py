@@ -147,14 +147,25 @@ def test_a_whole_workshop(server, browser):
     expect(ans.locator("#quiz")).to_contain_text("Vraag 3 van 4")
     choose(ans, "30 tot 100%")
     choose(ans, "De meeste collega")
+    # "Klinkt dit bekend?": four descriptions without the phases' names.
+    expect(ans.locator("#quiz")).to_contain_text("Klinkt dit bekend?")
+    assert ans.locator("button.description").count() == 4
+    for phase in ["Ik zie", "Ik wil", "Ik kan", "Ik doe"]:
+        assert phase not in ans.locator("#quiz").inner_text()
+    assert no_horizontal_scroll(ans)
+    shoot(ans, "phone-recognition")
+    ans.locator("button.description[value=ik-kan]").click()
     expect(ans.locator("#quiz")).to_contain_text("Klaar! We wachten op de anderen.")
     expect(ans.locator("#quiz")).to_contain_text("Dagelijks")
     assert no_horizontal_scroll(ans)
 
-    for page, labels in [(bram, ["Regelmatig", "kan ons helpen", "10 tot 30%", "enkele collega"]),
-                         (cas, ["Zelden", "ten koste van", "1 tot 10%", "heel weinig"])]:
+    for page, labels, recognised in [
+        (bram, ["Regelmatig", "kan ons helpen", "10 tot 30%", "enkele collega"], "ik-kan"),
+        (cas, ["Zelden", "ten koste van", "1 tot 10%", "heel weinig"], "ik-zie"),
+    ]:
         for label in labels:
             choose(page, label)
+        page.locator(f"button.description[value={recognised}]").click()
         expect(page.locator("#quiz")).to_contain_text("Klaar!")
 
     expect(console).to_contain_text("3 van de 3 klaar")
@@ -166,6 +177,9 @@ def test_a_whole_workshop(server, browser):
         expect(page.locator("#my-result")).to_contain_text("Jouw score")
         expect(page.locator("#stage")).to_contain_text("De groep")
     expect(ans.locator("#my-result")).to_contain_text("Ik doe")  # 3 + 2 + 3 + 2 = 10
+    expect(ans.locator("#my-result")).to_contain_text(
+        "Jij herkent “Ik kan”; de quiz zegt “Ik doe”.")
+    expect(console.locator(".recognition-table")).to_be_visible()
     expect(projector.locator("#projector-live")).to_contain_text("De groep")
     assert "Ans" not in projector.locator("#projector-live").inner_text()
     shoot(ans, "phone-revealed")
@@ -184,6 +198,33 @@ def test_a_whole_workshop(server, browser):
     shoot(ans, "phone-discussion")
     shoot(facilitator, "console-discussion")
     shoot(projector, "projector-discussion")
+
+    # A second round: every phone starts from its first answers; two change one.
+    console.locator("button", has_text="Open een tweede ronde").click()
+    expect(console).to_contain_text("Tweede ronde")
+    for page in phones:
+        expect(page.locator("#quiz")).to_contain_text("Na het gesprek: hoe zie je het nu?")
+        assert page.locator("button.choice[aria-pressed=true]").count() == 4
+    cas.locator(".review-question").nth(1).locator(
+        "button.choice", has_text="kan ons helpen").click()
+    expect(cas.locator("#quiz")).to_contain_text("je eerste antwoord")
+    assert no_horizontal_scroll(cas)
+    shoot(cas, "phone-second-round")
+    bram.locator(".review-question").nth(0).locator("button.choice", has_text="Dagelijks").click()
+    expect(bram.locator("#quiz")).to_contain_text("Antwoord 1 opgeslagen")
+    for page in phones:
+        page.locator("button.confirm").click()
+        expect(page.locator("#quiz")).to_contain_text("Klaar! We wachten op de anderen.")
+    expect(console).to_contain_text("3 van de 3 klaar")
+    console.locator("button", has_text="Sluiten en onthullen").click()
+    expect(console.locator(".shift-results")).to_contain_text("2 van 3")
+    expect(cas.locator("#my-result")).to_contain_text("In de eerste ronde:")
+    # The projector presents the shift after the group and the spread.
+    projector.keyboard.press("ArrowRight")
+    projector.keyboard.press("ArrowRight")
+    expect(projector.locator(".slide-shift")).to_contain_text("Hoe het gesprek de groep bewoog")
+    shoot(projector, "projector-shift")
+    shoot(facilitator, "console-second-reveal")
 
     console.locator("button", has_text="Beëindig de sessie").click()
     expect(console).to_contain_text("Deze sessie is afgesloten.")

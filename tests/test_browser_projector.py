@@ -16,6 +16,18 @@ SIZES = [(1920, 1080), (1280, 720), (1920, 1200)]  # 16:9 at two sizes, and 16:1
 DISCIPLINES = ["Directie/management", "Marketing & communicatie", "Publiek & educatie",
                "Collectie & programmering", "Digitaal/ICT", "Bedrijfsvoering & financiën"]
 
+# The second round: a third of the colleagues change an answer, then everyone is done.
+SECOND_ROUND = """
+import random
+from workshop.models import Answer, Participant, Session
+session = Session.objects.get(code={code!r})
+rng = random.Random(4)
+for answer in Answer.objects.filter(participant__session=session, round=2)[::3]:
+    answer.option = rng.choice(list(answer.question.options.all()))
+    answer.save()
+Participant.objects.filter(session=session).update(confirmed_round=2)
+"""
+
 SEED = """
 import random
 from django.contrib.auth.models import User
@@ -27,9 +39,11 @@ session = create_session(org, 'Beamertest: een lange titel voor een middag met h
 rng = random.Random(3)
 disciplines = {disciplines!r}
 questions = session.questionnaire.ordered_questions()
+phases = ['ik-zie', 'ik-wil', 'ik-kan', 'ik-doe']
 for number in range(1, 25):
     participant = session.participants.create(number=number, name='P%d' % number,
-                                              discipline=disciplines[number % len(disciplines)])
+                                              discipline=disciplines[number % len(disciplines)],
+                                              recognised=rng.choice(phases))
     for question in questions:
         Answer.objects.create(participant=participant, question=question,
                               option=rng.choice(list(question.options.all())))
@@ -94,13 +108,13 @@ def test_every_slide_fits_the_beamer_and_follows_the_console(e2e_server, browser
             page.screenshot(path=str(ARTIFACTS / name))
             shots.append(name)
 
-    def walk(step: str) -> None:
+    def walk(step: str, name: str = "") -> None:
         for page in projectors.values():
             expect(page.locator(f'#projector-live[data-step="{step}"]')).to_have_count(1)
         total = int(projectors[SIZES[0]].locator(".slide-bar span").last.inner_text()
                     .split("/")[1])
         for number in range(1, total + 1):
-            check_all(step, number, total)
+            check_all(name or step, number, total)
             if number == 2:  # the console as the facilitator sees it, with the next slide
                 expect(console.locator("#deck-title")).to_contain_text(f"dia 2 van {total}")
                 console.locator("#deck-title").scroll_into_view_if_needed()
@@ -127,6 +141,12 @@ def test_every_slide_fits_the_beamer_and_follows_the_console(e2e_server, browser
     console.locator("body").press("ArrowLeft")
     total = int(projectors[SIZES[0]].locator(".slide-bar span").last.inner_text().split("/")[1])
     expect(projectors[SIZES[0]].locator(".slide-bar")).to_contain_text(f"{total - 1} / {total}")
+    # A second round, and its reveal: how the discussion moved the group.
+    console.locator("button", has_text="Open een tweede ronde").click()
+    walk("answering", "second-round")
+    manage(env, "shell", "-c", SECOND_ROUND.format(code=code))
+    console.locator("button", has_text="Sluiten en onthullen").click()
+    walk("revealed", "second-reveal")
     console.locator("button", has_text="Beëindig de sessie").click()
     walk("closed")
     console.screenshot(path=str(ARTIFACTS / "console-slides-1366x768.png"), full_page=True)

@@ -172,14 +172,14 @@ def test_the_csv_has_one_row_per_participant_and_no_names(alice_client, revealed
     body = r.content.decode("utf-8")
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
-    assert rows[0] == ["deelnemer", "discipline", "V1", "V2", "V3", "V4", "totaal", "fase",
-                       "op de grens met"]
+    assert rows[0] == ["deelnemer", "discipline", "ronde", "V1", "V2", "V3", "V4", "totaal",
+                       "fase", "op de grens met"]
     assert rows[1:] == [
-        ["1", "Marketing", "3", "2", "3", "2", "10", "Ik doe", ""],
-        ["2", "Marketing", "2", "2", "2", "1", "7", "Ik doe", "Ik kan"],
+        ["1", "Marketing", "1", "3", "2", "3", "2", "10", "Ik doe", ""],
+        ["2", "Marketing", "1", "2", "2", "2", "1", "7", "Ik doe", "Ik kan"],
         # The only director: no complete answer set in "Directie", nor in "Overige", so the
         # discipline is left out rather than point at one person.
-        ["3", "", "1", "0", "", "", "", "", ""],
+        ["3", "", "1", "1", "0", "", "", "", "", ""],
     ]
     for name in ["Ans", "Bram", "Cas"]:
         assert name not in body
@@ -219,7 +219,7 @@ def test_the_csv_leaves_out_a_discipline_that_even_other_cannot_hide(questionnai
     ])
     rows = _csv_rows(session)
     assert [row[:2] for row in rows] == [["1", "Marketing"], ["2", "Marketing"], ["3", ""]]
-    assert rows[2][2:7] == ["0", "0", "0", "0", "0"]  # the answers stay, not whose they are
+    assert rows[2][3:8] == ["0", "0", "0", "0", "0"]  # the answers stay, not whose they are
     assert "Directie" not in reports.report_csv(session)
 
 
@@ -297,7 +297,7 @@ def test_the_csv_neutralises_formulas_in_text_cells(questionnaire, museum, visib
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     if visible:
         # Numbers stay numbers.
-        assert all(row[2:7] == ["3", "2", "3", "2", "10"] for row in rows[1:])
+        assert all(row[3:8] == ["3", "2", "3", "2", "10"] for row in rows[1:])
         assert all(row[0].isdigit() for row in rows[1:])
 
 

@@ -22,6 +22,13 @@ class SessionForm(forms.Form):
         initial="\n".join(DEFAULT_DISCIPLINES),
         max_length=3000,
     )
+    ask_recognition = forms.BooleanField(
+        label=_("After the questions, ask which phase description people recognise "
+                "(“Does this sound familiar?”)"),
+        help_text=_("Each phone shows the four phases' signs without their names; at the "
+                    "reveal, what people recognise is set beside what the quiz gives."),
+        required=False, initial=True,
+    )
     auto_reveal = forms.BooleanField(
         label=_("Reveal automatically when everyone has finished"), required=False
     )

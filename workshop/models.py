@@ -91,6 +91,16 @@ class Session(models.Model):
     auto_reveal = models.BooleanField(
         _("reveal automatically when everyone has finished"), default=False
     )
+    # "Klinkt dit bekend?": after the questions of the first round each phone picks the phase
+    # description that fits the organisation best, without the phases' names.
+    ask_recognition = models.BooleanField(
+        _("ask which phase description people recognise"), default=True
+    )
+    # The round being answered or discussed: 2 after the facilitator opens a second round.
+    round = models.PositiveSmallIntegerField(default=1)
+    # The latest round whose results were revealed (0: none yet). The screens, reports and
+    # history show this round; a round opened but not revealed stays hidden.
+    revealed_round = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -130,6 +140,25 @@ class Session(models.Model):
     def step_label(self) -> str:
         return dict(self.STEPS)[self.step]
 
+    @property
+    def asks_recognition(self) -> bool:
+        """Whether phones pick a phase description in the round now answered."""
+        return self.ask_recognition and self.round == 1
+
+    @property
+    def shown_round(self) -> int:
+        """The round whose results the screens and reports show."""
+        return self.revealed_round or 1
+
+    @property
+    def can_remove_participants(self) -> bool:
+        """Before the first reveal only: a second round keeps the first round's results."""
+        return self.step in (self.LOBBY, self.ANSWERING) and not self.revealed_round
+
+    @property
+    def can_open_second_round(self) -> bool:
+        return self.round == 1 and self.step in (self.REVEALED, self.DISCUSSION)
+
 
 class Participant(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
@@ -141,6 +170,11 @@ class Participant(models.Model):
     # The random key of the join form that made this participant: the same form sent twice
     # (a double tap, a retry) finds this participant instead of making another.
     join_key = models.CharField(max_length=64, blank=True, default="")
+    # The phase whose description this participant recognised (a Phase slug; "" not yet).
+    recognised = models.CharField(max_length=50, blank=True, default="")
+    # The latest round this participant said they were done with (the second round starts
+    # from the first round's answers, so "done" is a tap rather than a count of answers).
+    confirmed_round = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["number"]
@@ -162,12 +196,13 @@ class Answer(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey("assessments.Question", on_delete=models.CASCADE)
     option = models.ForeignKey("assessments.Option", on_delete=models.CASCADE)
+    round = models.PositiveSmallIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["participant", "question"], name="one_answer_per_question"
+                fields=["participant", "question", "round"], name="one_answer_per_question_round"
             )
         ]
 

@@ -57,11 +57,12 @@ def spreadsheet_safe(value: str | int) -> str | int:
 
 
 def report_csv(session: Session) -> str:
-    """One row per participant: a pseudonymous number, never a name.
+    """One row per participant and round: a pseudonymous number, never a name.
 
     Before the reveal only the participants' numbers and disciplines, without the answer,
     total and phase columns: the results stay hidden until the reveal, and empty answer
-    columns would read as "nobody answered".
+    columns would read as "nobody answered". A second round appears once it is revealed,
+    each participant's rows of both rounds one under the other.
 
     Semicolons and a byte order mark: Excel with a Dutch locale splits on ';' and reads the
     BOM as UTF-8; LibreOffice detects both.
@@ -71,22 +72,28 @@ def report_csv(session: Session) -> str:
     questions = questionnaire.ordered_questions()
     points = {o.pk: o.points for q in questions for o in q.options.all()}
     phases = {slug: str(p.name) for slug, p in Phase.by_slug().items()}
-    sets = answer_sets(session)
     participants = list(session.participants.order_by("number"))
     visible = session.results_visible
+    rounds = range(1, session.shown_round + 1) if visible else range(1, 1)
+    sets = {round_: answer_sets(session, round_) for round_ in rounds}
     scores = {
-        p.pk: scoring.score_participant(instrument, sets.get(p.pk, {})) for p in participants
+        round_: {p.pk: scoring.score_participant(instrument, sets[round_].get(p.pk, {}))
+                 for p in participants}
+        for round_ in rounds
     }
-    # The screens' small-group rule, on the same group sizes: complete answer sets, not every
-    # participant listed. Counting everyone would let a colleague who joined but did not
-    # finish make a discipline of one complete answer set "large enough", and that one row
-    # would then be the discipline's figures that the screens hide. With the same sizes a
-    # discipline has the same name here as on the screens (and before as after the reveal),
-    # so setting one beside the other tells nothing more. A name shown stands for at least
-    # MIN_GROUP_SIZE complete answer sets, so never for one person.
+    # The screens' small-group rule, on the same group sizes: complete answer sets (of the
+    # round the screens show), not every participant listed. Counting everyone would let a
+    # colleague who joined but did not finish make a discipline of one complete answer set
+    # "large enough", and that one row would then be the discipline's figures that the screens
+    # hide. With the same sizes a discipline has the same name here as on the screens (and
+    # before as after the reveal), so setting one beside the other tells nothing more. A name
+    # shown stands for at least MIN_GROUP_SIZE complete answer sets, so never for one person.
+    shown = sets[session.shown_round] if visible else answer_sets(session)
     sizes = Counter({p.discipline: 0 for p in participants})
-    sizes.update(p.discipline for p in participants if scores[p.pk].complete)
+    sizes.update(p.discipline for p in participants
+                 if scoring.score_participant(instrument, shown.get(p.pk, {})).complete)
     labels = scoring.discipline_labels(sizes)
+    recognition = visible and session.ask_recognition
 
     out = io.StringIO()
     out.write("\ufeff")
@@ -97,23 +104,32 @@ def report_csv(session: Session) -> str:
 
     header = [_("participant"), _("discipline")]
     if visible:
+        header += [_("round")]
         header += [_("Q%(n)s") % {"n": i} for i in range(1, len(questions) + 1)]
         header += [_("total"), _("phase"), _("on the border with")]
+        if recognition:
+            header += [_("recognised phase")]
     write(header)
     for participant in participants:
         row = [participant.number, labels[participant.discipline] or ""]
         if not visible:
             write(row)
             continue
-        answers = sets.get(participant.pk, {})
-        score = scores[participant.pk]
-        row += [points[answers[q.pk]] if q.pk in answers else "" for q in questions]
-        row += [
-            score.total if score.complete else "",
-            phases.get(score.phase, ""),
-            phases.get(score.border_with, ""),
-        ]
-        write(row)
+        for round_ in rounds:
+            answers = sets[round_].get(participant.pk, {})
+            if round_ > 1 and not answers:
+                continue  # nothing answered in the second round: its row would be empty
+            score = scores[round_][participant.pk]
+            cells = row + [round_]
+            cells += [points[answers[q.pk]] if q.pk in answers else "" for q in questions]
+            cells += [
+                score.total if score.complete else "",
+                phases.get(score.phase, ""),
+                phases.get(score.border_with, ""),
+            ]
+            if recognition:
+                cells += [phases.get(participant.recognised, "") if round_ == 1 else ""]
+            write(cells)
     return out.getvalue()
 
 

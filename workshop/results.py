@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy
 
 from assessments import scoring
 from assessments.models import Question
 from content.models import Phase
-from workshop.colors import ACCENT, phase_color
+from workshop.colors import ACCENT, EARLIER, phase_color
 from workshop.models import Answer, Participant, Session
 
 # The console lists participants by name; beyond this many it lists the latest and counts the rest.
@@ -83,13 +83,101 @@ class GapView:
 
 
 @dataclass(frozen=True)
+class RecognitionCell:
+    measured: Phase
+    count: int
+    match: bool  # recognised the phase the quiz gives
+
+
+@dataclass(frozen=True)
+class RecognitionRow:
+    recognised: Phase
+    cells: list[RecognitionCell]
+
+    @property
+    def total(self) -> int:
+        return sum(cell.count for cell in self.cells)
+
+
+@dataclass(frozen=True)
+class RecognitionView:
+    """"Klinkt dit bekend?" beside the quiz: rows are the phase recognised, columns the phase
+    the quiz gives (first round)."""
+
+    table: scoring.RecognitionTable
+    phases: list[Phase]
+    rows: list[RecognitionRow]
+
+    @property
+    def participants(self) -> int:
+        return self.table.participants
+
+    @property
+    def matching(self) -> int:
+        return self.table.matching
+
+    @property
+    def differing(self) -> int:
+        return self.table.participants - self.table.matching
+
+    @property
+    def percent_matching(self) -> float:
+        return 100 * (self.table.share_matching or 0)
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    """An option's count before and after, with bar lengths on a shared scale."""
+
+    label: str | Promise
+    before: int
+    after: int
+    before_percent: float
+    after_percent: float
+    before_color: str = EARLIER
+    after_color: str = ACCENT
+
+
+@dataclass(frozen=True)
+class QuestionShiftView:
+    number: int
+    question: Question
+    shift: scoring.QuestionShift
+    rows: list[ShiftRow]
+
+    @property
+    def moved(self) -> bool:
+        return self.shift.before.counts != self.shift.after.counts
+
+
+@dataclass(frozen=True)
+class ShiftView:
+    """How the second round moved the group, after the discussion."""
+
+    shift: scoring.Shift
+    questions: list[QuestionShiftView]
+    phase_before: Phase | None
+    phase_after: Phase | None
+
+    @property
+    def agreement_before_percent(self) -> float:
+        return 100 * (self.shift.mean_agreement_before or 0)
+
+    @property
+    def agreement_after_percent(self) -> float:
+        return 100 * (self.shift.mean_agreement_after or 0)
+
+
+@dataclass(frozen=True)
 class Prompt:
     """An opener for the discussion: a question's own prompt, where the group disagreed, or a
-    pair of disciplines that see things differently, with the questions where they do."""
+    pair of disciplines that see things differently, with the questions where they do, or
+    the colleagues who recognise another phase than the quiz gives them."""
 
     question: QuestionView | None = None
     disciplines: tuple[str | Promise, str | Promise] | None = None
     numbers: tuple[int | None, ...] = ()  # the questions it is about; None: the total
+    recognition: RecognitionView | None = None
 
 
 # The discussion opens with at most this many of each kind of prompt.
@@ -111,6 +199,9 @@ class SessionResults:
     gaps: list[GapView]
     hidden: int
     prompts: list[Prompt]
+    round: int = 1
+    recognition: RecognitionView | None = None
+    shift: ShiftView | None = None
 
     @property
     def top_gaps(self) -> list[GapView]:
@@ -125,12 +216,13 @@ class SessionResults:
         return 100 * (self.summary.mean or 0) / self.max_total if self.max_total else 0
 
 
-def answer_sets(session: Session) -> dict[int, dict[int, int]]:
-    """participant id -> {question id: option id}, in one query."""
+def answer_sets(session: Session, round: int | None = None) -> dict[int, dict[int, int]]:
+    """participant id -> {question id: option id} of one round (default: the round the
+    screens show), in one query."""
     sets: dict[int, dict[int, int]] = defaultdict(dict)
-    rows = Answer.objects.filter(participant__session=session).values_list(
-        "participant_id", "question_id", "option_id"
-    )
+    rows = Answer.objects.filter(
+        participant__session=session, round=round or session.shown_round
+    ).values_list("participant_id", "question_id", "option_id")
     for participant_id, question_id, option_id in rows:
         sets[participant_id][question_id] = option_id
     return sets
@@ -163,13 +255,16 @@ class Figures:
     summary: scoring.GroupSummary
     questions: tuple[scoring.QuestionResult, ...]
     comparison: scoring.DisciplineComparison
+    sets: dict[int, dict[int, int]]  # the answers the figures are made of, per participant
 
 
 def session_figures(session: Session) -> Figures:
+    """The figures of the round the screens show (the last one revealed)."""
     instrument = session.cached_questionnaire.instrument()
     sets = answer_sets(session)
     disciplines = dict(session.participants.values_list("id", "discipline"))
     return Figures(
+        sets=sets,
         participants=len(disciplines),
         summary=scoring.summarize_group(instrument, sets.values()),
         questions=scoring.question_results(instrument, sets.values()),
@@ -202,6 +297,10 @@ def build_results(session: Session) -> SessionResults:
         for d in comparison.disciplines
     ]
     gaps = [GapView(g, by_key.get(g.question_key)) for g in comparison.gaps]
+    first_round = figures.sets if session.shown_round == 1 else answer_sets(session, 1)
+    recognition = recognition_view(session, first_round, phases)
+    shift = (shift_view(session, first_round, figures.sets, phases)
+             if session.shown_round > 1 else None)
     phase_counts = [(phases[slug], count) for slug, count in summary.phase_counts]
     phase_bars = _bars(
         [(localized(phase, "name"), count) for phase, count in phase_counts],
@@ -219,14 +318,63 @@ def build_results(session: Session) -> SessionResults:
         disciplines=rows,
         gaps=gaps,
         hidden=comparison.hidden,
-        prompts=discussion_prompts(least, gaps),
+        prompts=discussion_prompts(least, gaps, recognition),
+        round=session.shown_round,
+        recognition=recognition,
+        shift=shift,
     )
 
 
-def discussion_prompts(least_agreed: list[QuestionView], gaps: list[GapView]) -> list[Prompt]:
+def recognition_view(session: Session, first_round: dict[int, dict[int, int]],
+                     phases: dict[str, Phase]) -> RecognitionView | None:
+    """The recognised phases against the first round's quiz phases; None when the session did
+    not ask, or nobody with a complete answer set picked a description."""
+    if not session.ask_recognition:
+        return None
+    instrument = session.cached_questionnaire.instrument()
+    recognised = dict(session.participants.exclude(recognised="").values_list("id",
+                                                                              "recognised"))
+    table = scoring.recognition_table(
+        instrument, [(recognised[pid], first_round.get(pid, {})) for pid in recognised]
+    )
+    if not table.participants:
+        return None
+    ordered = [phases[slug] for slug in table.phases]
+    rows = [
+        RecognitionRow(row, [RecognitionCell(column, table.count(row.slug, column.slug),
+                                             row.slug == column.slug) for column in ordered])
+        for row in ordered
+    ]
+    return RecognitionView(table, ordered, rows)
+
+
+def shift_view(session: Session, before: dict[int, dict[int, int]],
+               after: dict[int, dict[int, int]], phases: dict[str, Phase]) -> ShiftView:
+    instrument = session.cached_questionnaire.instrument()
+    shift = scoring.round_shift(instrument, before, after)
+    views = []
+    questions = session.cached_questionnaire.ordered_questions()
+    for number, (question, moved) in enumerate(zip(questions, shift.questions, strict=True),
+                                                start=1):
+        options = {o.pk: o for o in question.options.all()}
+        top = max([c for _, c in moved.before.counts] + [c for _, c in moved.after.counts]
+                  + [0])
+        rows = [
+            ShiftRow(localized(options[key], "label"), before, after_count,
+                     100 * before / top if top else 0, 100 * after_count / top if top else 0)
+            for (key, before), (_key, after_count) in zip(moved.before.counts,
+                                                          moved.after.counts, strict=True)
+        ]
+        views.append(QuestionShiftView(number, question, moved, rows))
+    return ShiftView(shift, views, phases.get(shift.before.phase), phases.get(shift.after.phase))
+
+
+def discussion_prompts(least_agreed: list[QuestionView], gaps: list[GapView],
+                       recognition: RecognitionView | None = None) -> list[Prompt]:
     """Where the discussion starts: the prompts of the least agreed questions on which the
-    group did not all agree, then the largest differences between disciplines. The same two
-    disciplines can differ most on several questions: they get one prompt naming them all."""
+    group did not all agree, then the largest differences between disciplines, then whether
+    colleagues recognise another phase than the quiz gives them. The same two disciplines can
+    differ most on several questions: they get one prompt naming them all."""
     prompts = [
         Prompt(question=view, numbers=(view.number,))
         for view in least_agreed[:PROMPTS_PER_KIND]
@@ -240,6 +388,8 @@ def discussion_prompts(least_agreed: list[QuestionView], gaps: list[GapView]) ->
         numbers.append(gap.question.number if gap.question else None)
     prompts += [Prompt(disciplines=(first.high, first.low), numbers=tuple(numbers))
                 for first, numbers in pairs.values()]
+    if recognition is not None and recognition.differing:
+        prompts.append(Prompt(recognition=recognition))
     return prompts
 
 
@@ -280,24 +430,41 @@ class Progress:
         return 100 * self.finished / self.joined if self.joined else 0
 
 
+def steps_to_finish(session: Session) -> int:
+    """What a participant does in the round being answered: every question, then in the first
+    round the recognition question (when asked), in the second a tap on "done"."""
+    questions = len(session.cached_questionnaire.ordered_questions())
+    return questions + (1 if session.asks_recognition or session.round > 1 else 0)
+
+
+def with_steps_done(participants: QuerySet[Participant], session: Session) -> QuerySet:
+    """`participants` annotated with `done`: how many of `steps_to_finish` they took."""
+    done = Count("answers", filter=Q(answers__round=session.round))
+    if session.asks_recognition:
+        done += Case(When(recognised="", then=0), default=1)
+    elif session.round > 1:
+        done += Case(When(confirmed_round__gte=session.round, then=1), default=0)
+    return participants.annotate(done=done)
+
+
 def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progress:
     """Who joined and how far they are: progress only, never answers.
 
     Counted in the database: the console re-renders this a few times a second while thousands
     of phones answer. Only the latest `limit` participants are listed by name (none with 0).
     """
-    questions = len(session.cached_questionnaire.ordered_questions())
-    progress = session.participants.annotate(answered=Count("answers"))
+    steps = steps_to_finish(session)
+    progress = with_steps_done(session.participants.all(), session)
     counts = dict(
         session.participants.values_list("discipline").annotate(n=Count("id")).order_by()
     )
     rows = [
-        ProgressRow(p, p.answered, questions) for p in progress.order_by("-number")[:limit]
+        ProgressRow(p, p.done, steps) for p in progress.order_by("-number")[:limit]
     ] if limit else []
     return Progress(
         joined=sum(counts.values()),
-        finished=progress.filter(answered__gte=questions).count(),
-        questions=questions,
+        finished=progress.filter(done__gte=steps).count(),
+        questions=steps,
         rows=rows,
         by_discipline=[(d, counts[d]) for d in session.disciplines if counts.get(d)],
     )

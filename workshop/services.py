@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Questionnaire
-from workshop import broadcast
+from workshop import broadcast, results
 from workshop.models import Answer, Note, Organisation, Participant, Session
 
 
@@ -35,6 +35,7 @@ def create_session(
     created_by=None,
     auto_reveal: bool = False,
     questionnaire: Questionnaire | None = None,
+    ask_recognition: bool = True,
 ) -> Session:
     questionnaire = questionnaire or Questionnaire.get_default()
     # A clash of random codes is rare but possible; try again with a fresh code.
@@ -48,6 +49,7 @@ def create_session(
                     disciplines=disciplines,
                     created_by=created_by,
                     auto_reveal=auto_reveal,
+                    ask_recognition=ask_recognition,
                 )
         except IntegrityError:
             continue
@@ -95,18 +97,19 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> A
     points = session.cached_questionnaire.instrument().question(question_id).points
     if option_id not in points:
         raise WorkshopError(_("That answer is not one of this question's options."), 400)
-    answer = Answer(participant=participant, question_id=question_id, option_id=option_id,
-                    updated_at=timezone.now())
     with transaction.atomic():
         # Read the step inside the transaction: an answer racing the lock is refused.
-        step = Session.objects.select_for_update().values_list("step", flat=True).get(
+        step, round_ = Session.objects.select_for_update().values_list("step", "round").get(
             pk=session.pk
         )
         if step != Session.ANSWERING:
             raise WorkshopError(_("Answering is closed; your saved answers still count."))
+        answer = Answer(participant=participant, question_id=question_id, option_id=option_id,
+                        round=round_, updated_at=timezone.now())
         # One statement whether the answer is new or changed (INSERT ... ON CONFLICT UPDATE).
         Answer.objects.bulk_create(
-            [answer], update_conflicts=True, unique_fields=["participant", "question"],
+            [answer], update_conflicts=True,
+            unique_fields=["participant", "question", "round"],
             update_fields=["option", "updated_at"],
         )
     announce(broadcast.state_changed, session)
@@ -115,11 +118,10 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> A
 
 
 def everyone_finished(session: Session) -> bool:
-    """Has everyone who joined answered every question (and has anyone joined)?"""
-    questions = len(session.cached_questionnaire.ordered_questions())
-    participants = session.participants.annotate(answered=Count("answers"))
+    """Has everyone who joined finished the round (and has anyone joined)?"""
+    participants = results.with_steps_done(session.participants.all(), session)
     return (participants.exists()
-            and not participants.filter(answered__lt=questions).exists())
+            and not participants.filter(done__lt=results.steps_to_finish(session)).exists())
 
 
 def move_to(session: Session, step: str) -> Session:
@@ -134,11 +136,74 @@ def move_to(session: Session, step: str) -> Session:
         locked.step = step
         locked.slide = 0
         now = timezone.now()
-        if step == Session.REVEALED and locked.revealed_at is None:
-            locked.revealed_at = now
+        if step == Session.REVEALED:
+            locked.revealed_at = locked.revealed_at or now
+            locked.revealed_round = locked.round
         if step == Session.CLOSED:
             locked.closed_at = now
-        locked.save(update_fields=["step", "slide", "revealed_at", "closed_at"])
+        locked.save(update_fields=["step", "slide", "revealed_at", "revealed_round",
+                                   "closed_at"])
+    announce(broadcast.step_changed, locked)
+    return locked
+
+
+def _lock_for_answering(participant: Participant) -> Session:
+    """The participant's session, locked, while answering is open (else a WorkshopError)."""
+    session = Session.objects.select_for_update().get(pk=participant.session_id)
+    if session.step != Session.ANSWERING:
+        raise WorkshopError(_("Answering is closed; your saved answers still count."))
+    return session
+
+
+def recognise(participant: Participant, phase: str) -> None:
+    """"Klinkt dit bekend?": the phase description the participant finds fits best (a phase
+    slug; the phone shows the descriptions without their names)."""
+    with transaction.atomic():
+        session = _lock_for_answering(participant)
+        if not session.asks_recognition:
+            raise WorkshopError(_("This session does not ask which description fits."))
+        if phase not in session.cached_questionnaire.instrument().phases:
+            raise WorkshopError(_("Choose one of the descriptions."), status=400)
+        Participant.objects.filter(pk=participant.pk).update(recognised=phase)
+        participant.recognised = phase
+    announce(broadcast.state_changed, session)
+    reveal_if_everyone_finished(session)
+
+
+def confirm_round(participant: Participant) -> None:
+    """The participant is done with the second round (which starts from their first answers,
+    so nothing else tells that they looked at them again)."""
+    with transaction.atomic():
+        session = _lock_for_answering(participant)
+        if session.round < 2:
+            raise WorkshopError(_("There is nothing to confirm in this round."))
+        answered = participant.answers.filter(round=session.round).count()
+        if answered < len(session.cached_questionnaire.ordered_questions()):
+            raise WorkshopError(_("Answer every question first."), status=400)
+        Participant.objects.filter(pk=participant.pk).update(confirmed_round=session.round)
+        participant.confirmed_round = session.round
+    announce(broadcast.state_changed, session)
+    reveal_if_everyone_finished(session)
+
+
+def open_second_round(session: Session) -> Session:
+    """After the discussion, everyone answers again, starting from their first-round answers
+    (copied in bulk), so that changing a mind is one tap. The first round is kept."""
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if not locked.can_open_second_round:
+            raise WorkshopError(_("A second round can be opened once, after the reveal."))
+        now = timezone.now()
+        Answer.objects.bulk_create([
+            Answer(participant_id=pid, question_id=qid, option_id=oid, round=2, updated_at=now)
+            for pid, qid, oid in Answer.objects.filter(
+                participant__session=locked, round=1
+            ).values_list("participant_id", "question_id", "option_id")
+        ], batch_size=500)
+        locked.round = 2
+        locked.step = Session.ANSWERING
+        locked.slide = 0
+        locked.save(update_fields=["round", "step", "slide"])
     announce(broadcast.step_changed, locked)
     return locked
 
@@ -176,10 +241,8 @@ def remove_participant(session: Session, number: int) -> None:
     """Take a participant out before the reveal (a phone that joined and left): their answers
     go with them, and auto-reveal no longer waits for them."""
     with transaction.atomic():
-        step = Session.objects.select_for_update().values_list("step", flat=True).get(
-            pk=session.pk
-        )
-        if step not in (Session.LOBBY, Session.ANSWERING):
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if not locked.can_remove_participants:
             raise WorkshopError(_("After the reveal nobody can be taken out of the results."))
         deleted, _counts = session.participants.filter(number=number).delete()
         if not deleted:

@@ -30,4 +30,6 @@ urlpatterns = [
     path("j/<code:code>/", participant.join_session, name="join_session"),
     path("j/<code:code>/q/", participant.question, name="first_open_question"),
     path("j/<code:code>/q/<int:number>/", participant.question, name="question"),
+    path("j/<code:code>/recognise/", participant.recognise, name="recognise"),
+    path("j/<code:code>/done/", participant.confirm_round, name="confirm_round"),
 ]

@@ -37,6 +37,10 @@ class StepAction:
     confirm: str | Promise = ""
 
 
+# Not a step of its own: the button that opens a second round (back to answering, round 2).
+SECOND_ROUND = "second-round"
+
+
 def _label(current: str, step: str) -> str | Promise:
     if step == Session.ANSWERING:
         return _("Start answering") if current == Session.LOBBY else _("Reopen answering")
@@ -56,7 +60,7 @@ def step_actions(session: Session) -> list[StepAction]:
         session.TRANSITIONS[session.step],
         key=lambda step: (step != forward, step == Session.CLOSED, -order.index(step)),
     )
-    return [
+    actions = [
         StepAction(
             step=step,
             label=_label(session.step, step),
@@ -67,13 +71,22 @@ def step_actions(session: Session) -> list[StepAction]:
         )
         for step in targets
     ]
+    if session.can_open_second_round:
+        # After the discussion: the step it leads on to, before ending the session.
+        actions.insert(len(actions) - 1, StepAction(
+            step=SECOND_ROUND, label=_("Open a second round"),
+            primary=session.step == Session.DISCUSSION,
+            confirm=_("Open a second round? Everyone answers the questions again, starting "
+                      "from their first answers; the first round is kept."),
+        ))
+    return actions
 
 
 def live_context(session: Session) -> dict:
     return room.live_context(session, names_listed=PROGRESS_LIST_LIMIT) | {
         "step_actions": step_actions(session),
         # Before the reveal a facilitator can take out a phone that joined and left.
-        "can_remove": session.step in (Session.LOBBY, Session.ANSWERING),
+        "can_remove": session.can_remove_participants,
     }
 
 

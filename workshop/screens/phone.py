@@ -10,6 +10,7 @@ rendered once per distinct score.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -37,36 +38,141 @@ class OverviewLine:
     chosen: Option | None
 
 
-# A question opened from the overview carries this, so that saving goes back there.
+# A question opened from the overview carries this, so that saving goes back there; an
+# answer changed on the second round's review screen goes back to that screen.
 FROM_OVERVIEW = "overview"
+FROM_REVIEW = "review"
+
+SCREENS = "workshop/phone.html"
+LETTERS = "ABCDEFGH"
+
+
+def _chosen_option(question: Question, answers: dict[int, int]) -> Option | None:
+    return next((o for o in question.options.all() if o.pk == answers.get(question.pk)), None)
 
 
 def question_context(session: Session, answers: dict[int, int], number: int,
-                     from_overview: bool = False) -> dict:
+                     from_overview: bool = False, participant: Participant | None = None) -> dict:
     """The screen for question `number` (0: the overview), given the phone's answers.
     `from_overview`: the phone came to change an answer, and goes back to the overview."""
     questions = session.cached_questionnaire.ordered_questions()
     question = questions[number - 1] if 1 <= number <= len(questions) else None
     overview = [
-        OverviewLine(n, q, next((o for o in q.options.all() if o.pk == answers.get(q.pk)), None))
-        for n, q in enumerate(questions, start=1)
+        OverviewLine(n, q, _chosen_option(q, answers)) for n, q in enumerate(questions, start=1)
     ] if question is None else []
+    recognition = None
+    if question is None and participant is not None and session.asks_recognition:
+        recognition = recognition_choice(participant)
     return {
+        "partial": f"{SCREENS}#{'question' if question else 'summary-body'}",
         "session": session,
         "number": number,
         "question": question,
         "chosen": answers.get(question.pk) if question else None,
         "overview": overview,
+        "recognition": recognition,
         "answered": len(answers),
         "total": len(questions),
+        "finished": len(answers) == len(questions)
+        and (not session.asks_recognition or recognition is None or bool(recognition.chosen)),
         "from_overview": from_overview and question is not None,
     }
 
 
-def screen_after_saving(number: int, total: int, from_overview: bool) -> int:
-    """Where a phone goes once question `number` is saved: the next question, or the overview
-    after the last one or when it came from the overview to change an answer."""
-    return 0 if from_overview or number >= total else number + 1
+@dataclass(frozen=True)
+class Description:
+    """A phase's signs ("Zo herken je het") under a letter, without the phase's name."""
+
+    letter: str
+    phase: Phase
+
+    @property
+    def slug(self) -> str:
+        return self.phase.slug
+
+
+@dataclass(frozen=True)
+class RecognitionChoice:
+    descriptions: list[Description]
+    chosen: str  # the slug chosen, "" not yet
+
+    @property
+    def chosen_letter(self) -> str:
+        return next((d.letter for d in self.descriptions if d.slug == self.chosen), "")
+
+
+def description_order(participant: Participant, slugs: list[str]) -> list[str]:
+    """The phases in an order of this phone's own (the same on every visit): a fixed order
+    would tell that the first description is the first phase."""
+    order = list(slugs)
+    random.Random(participant.token).shuffle(order)
+    return order
+
+
+def recognition_choice(participant: Participant) -> RecognitionChoice:
+    phases = Phase.by_slug()
+    slugs = [slug for slug in participant.session.cached_questionnaire.instrument().phases
+             if slug in phases]
+    order = description_order(participant, slugs)
+    return RecognitionChoice(
+        [Description(LETTERS[i], phases[slug]) for i, slug in enumerate(order)],
+        participant.recognised,
+    )
+
+
+def recognition_context(session: Session, participant: Participant) -> dict:
+    return {"partial": f"{SCREENS}#recognition", "session": session,
+            "recognition": recognition_choice(participant)}
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """A question on the second round's review screen: the option chosen now, and the one
+    chosen in the first round."""
+
+    number: int
+    question: Question
+    chosen: int | None
+    first: int | None
+
+
+def review_context(session: Session, participant: Participant, answers: dict[int, int]) -> dict:
+    """The second round on one screen: every question with its options, the current answer
+    marked (at first the first round's), so that changing an answer is one tap."""
+    questions = session.cached_questionnaire.ordered_questions()
+    first = dict(participant.answers.filter(round=1).values_list("question_id", "option_id"))
+    return {
+        "partial": f"{SCREENS}#review",
+        "session": session,
+        "lines": [ReviewLine(n, q, answers.get(q.pk), first.get(q.pk))
+                  for n, q in enumerate(questions, start=1)],
+        "complete": len(answers) == len(questions),
+        "confirmed": participant.confirmed_round >= session.round,
+        "from_review": FROM_REVIEW,
+    }
+
+
+def answering_screen(session: Session, participant: Participant, answers: dict[int, int],
+                     number: int | None = None, came_from: str = "") -> dict:
+    """The screen a phone shows while answering: question `number` (None: where the phone
+    is), the overview (0), the recognition question once the questions are answered, or in the
+    second round the review screen."""
+    if session.round > 1 and (number is None or came_from == FROM_REVIEW):
+        return review_context(session, participant, answers)
+    if number is None:
+        number = first_open_question(session, answers)
+        if number == 0 and session.asks_recognition and not participant.recognised:
+            return recognition_context(session, participant)
+    return question_context(session, answers, number, came_from == FROM_OVERVIEW, participant)
+
+
+def screen_after_saving(number: int, total: int, came_from: str) -> int | None:
+    """Where a phone goes once question `number` is saved: the next question, or after the
+    last one where the phone is (None: the recognition question or the overview), or back
+    where it came from to change an answer."""
+    if came_from == FROM_OVERVIEW:
+        return 0
+    return None if came_from == FROM_REVIEW or number >= total else number + 1
 
 
 def first_open_question(session: Session, answers: dict[int, int]) -> int:
@@ -76,13 +182,30 @@ def first_open_question(session: Session, answers: dict[int, int]) -> int:
     return 0  # all answered: the overview
 
 
-def own_result_context(session: Session, score: scoring.ParticipantScore) -> dict:
+@dataclass(frozen=True)
+class OwnScore:
+    """What a phone shows of its own after a reveal (hashable: fragments are cached by it)."""
+
+    score: scoring.ParticipantScore
+    recognised: str = ""  # the phase slug recognised (shown with the first round)
+    first: scoring.ParticipantScore | None = None  # the first round's, beside the second's
+
+
+NO_SCORE = OwnScore(scoring.ParticipantScore(0, 0, False, None, None))
+
+
+def own_result_context(session: Session, own: OwnScore) -> dict:
     phases = Phase.by_slug()
+    score, first = own.score, own.first
     return {
         "score": score,
         "max_total": session.cached_questionnaire.instrument().max_total,
         "phase": phases.get(score.phase),
         "border_phase": phases.get(score.border_with),
+        "recognised": phases.get(own.recognised),
+        "recognised_same": own.recognised == score.phase,
+        "first": first if first is not None and first.complete else None,
+        "first_phase": phases.get(first.phase) if first is not None else None,
     }
 
 
@@ -108,20 +231,34 @@ def stage_context(session: Session, participant: Participant | None = None) -> d
         context["results"] = build_results(session)
         context["follow"] = follow_context(session, context["results"])
     if participant is not None:
-        answers = dict(participant.answers.values_list("question_id", "option_id"))
         if session.step == Session.ANSWERING:
-            number = first_open_question(session, answers)
-            context["quiz"] = question_context(session, answers, number)
+            answers = round_answers(participant, session.round)
+            context["quiz"] = answering_screen(session, participant, answers)
         elif context["results"]:
-            instrument = session.cached_questionnaire.instrument()
-            score = scoring.score_participant(instrument, answers)
-            context["own"] = own_result_context(session, score)
-    elif session.step == Session.ANSWERING and not Answer.objects.filter(
+            context["own"] = own_result_context(session, own_score(session, participant))
+    elif session.step == Session.ANSWERING and session.round == 1 and not Answer.objects.filter(
         participant__session=session
     ).exists():
-        # The first start: everyone begins at question 1 with nothing chosen.
+        # The first start: everyone begins at question 1 with nothing chosen. (In the second
+        # round each phone starts from its own answers and loads its own screen.)
         context["quiz"] = question_context(session, {}, 1)
     return context
+
+
+def round_answers(participant: Participant, round: int) -> dict[int, int]:
+    return dict(participant.answers.filter(round=round).values_list("question_id", "option_id"))
+
+
+def own_score(session: Session, participant: Participant) -> OwnScore:
+    """The participant's score in the round shown, with what to set beside it: the phase they
+    recognised (first round), or their first-round score (second round)."""
+    instrument = session.cached_questionnaire.instrument()
+    first = scoring.score_participant(instrument, round_answers(participant, 1))
+    score = first if session.shown_round == 1 else scoring.score_participant(
+        instrument, round_answers(participant, session.shown_round))
+    if session.shown_round == 1:
+        return OwnScore(score, participant.recognised if session.ask_recognition else "")
+    return OwnScore(score, first=first)
 
 
 def page_context(session: Session, participant: Participant) -> dict:
@@ -170,12 +307,21 @@ def _remember(cache: OrderedDict, key, value, limit: int) -> None:
         cache.popitem(last=False)
 
 
-def _load_scores(code: str) -> tuple[Session, dict[int, scoring.ParticipantScore]]:
+def _load_scores(code: str) -> tuple[Session, dict[int, OwnScore]]:
     session = access.find_session(code)
     instrument = session.cached_questionnaire.instrument()
     Phase.by_slug()  # warm the cache here, in the database thread
-    scores = {pid: scoring.score_participant(instrument, answers)
-              for pid, answers in answer_sets(session).items()}
+    shown = session.shown_round
+    first = answer_sets(session, 1)
+    latest = first if shown == 1 else answer_sets(session, shown)
+    recognised = dict(session.participants.exclude(recognised="").values_list(
+        "id", "recognised")) if session.ask_recognition and shown == 1 else {}
+    scores = {}
+    for pid in set(first) | set(latest):
+        before = scoring.score_participant(instrument, first.get(pid, {}))
+        score = before if shown == 1 else scoring.score_participant(instrument,
+                                                                    latest.get(pid, {}))
+        scores[pid] = OwnScore(score, recognised.get(pid, ""), before if shown > 1 else None)
     return session, scores
 
 
@@ -187,7 +333,7 @@ async def own_result_push(code: str, version: str, participant_id: int, language
         future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
         _remember(_scores, key, future, SCORES_KEPT)
     session, scores = await future
-    score = scores.get(participant_id) or scoring.ParticipantScore(0, 0, False, None, None)
+    score = scores.get(participant_id, NO_SCORE)
     fragment_key = (code, version, language, score)
     html = _fragments.get(fragment_key)
     if html is None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from workshop.models import Note, Session
-from workshop.results import QuestionView, SessionResults
+from workshop.results import QuestionShiftView, QuestionView, SessionResults
 
 TEMPLATE = "workshop/slides.html"
 # The notes slide shows the latest notes and agreements that fit on one screen.
@@ -27,6 +27,7 @@ class Slide:
     key: str  # unique within the step, e.g. "question-2"
     title: str | Promise  # for the console's list and the phones' "on the screen" line
     question: QuestionView | None = None
+    change: QuestionShiftView | None = None  # a question's answers in both rounds
 
     @property
     def partial(self) -> str:
@@ -54,11 +55,23 @@ def slides_for(session: Session, results: SessionResults | None, discussion: boo
     if results is None or not results.summary.participants:
         return [Slide("empty", _("The results"))]
     slides = [Slide("group", _("The group")), Slide("spread", _("Where everyone places us"))]
-    slides += [
-        Slide(f"question-{view.number}",
-              pgettext_lazy("slide", "Question %(n)s") % {"n": view.number}, view)
-        for view in results.least_agreed
-    ]
+    if results.shift is not None:
+        # The second reveal: how the discussion moved the group, question by question.
+        slides.append(Slide("shift", _("Before and after the discussion")))
+        slides += [
+            Slide(f"change-{view.number}",
+                  _("Question %(n)s, both rounds") % {"n": view.number},
+                  change=view)
+            for view in results.shift.questions
+        ]
+    else:
+        if results.recognition is not None:
+            slides.append(Slide("recognition", _("Recognised and measured")))
+        slides += [
+            Slide(f"question-{view.number}",
+                  pgettext_lazy("slide", "Question %(n)s") % {"n": view.number}, view)
+            for view in results.least_agreed
+        ]
     slides.append(Slide("disciplines", _("By discipline")))
     if results.gaps:
         slides.append(Slide("gaps", _("Largest differences")))

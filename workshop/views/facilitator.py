@@ -37,6 +37,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
             title=form.cleaned_data["title"],
             disciplines=form.cleaned_data["disciplines"],
             auto_reveal=form.cleaned_data["auto_reveal"],
+            ask_recognition=form.cleaned_data["ask_recognition"],
             questionnaire=form.cleaned_data["questionnaire"],
             created_by=request.user,
         )
@@ -56,8 +57,12 @@ def console(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def change_step(request: HttpRequest, code: str) -> HttpResponse:
     session = access.get_session_for_user(request, code)
+    step = request.POST.get("step", "")
     try:
-        session = services.move_to(session, request.POST.get("step", ""))
+        if step == console_screen.SECOND_ROUND:
+            session = services.open_second_round(session)
+        else:
+            session = services.move_to(session, step)
     except services.WorkshopError as error:
         return _live_error(request, session, error)
     return _live_answer(request, session)

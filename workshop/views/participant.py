@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from workshop import access, services, throttle
 from workshop.forms import CodeForm, JoinForm
@@ -126,6 +126,12 @@ def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
     raise services.WorkshopError(_("Join the session first."), status=403)
 
 
+def _screen(request: HttpRequest, quiz: dict, saved: int | None = None) -> HttpResponse:
+    """An answering screen for #quiz (phone.answering_screen says which)."""
+    return render(request, "workshop/phone.html#screen",
+                  {"session": quiz["session"], "quiz": quiz, "saved": saved})
+
+
 @require_http_methods(["GET", "POST"])
 @phone_fragment
 def question(request: HttpRequest, code: str, number: int | None = None) -> HttpResponse:
@@ -133,18 +139,16 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     participant = _get_participant_for_phone(request, code)
     session = participant.session
     questions = session.cached_questionnaire.ordered_questions()
-    answers = dict(participant.answers.values_list("question_id", "option_id"))
-    if number is None:
-        number = phone.first_open_question(session, answers)
+    answers = phone.round_answers(participant, session.round)
     no_such_question = services.WorkshopError(_("That question does not exist."), status=404)
-    if not 0 <= number <= len(questions):
+    if number is not None and not 0 <= number <= len(questions):
         raise no_such_question
 
     data = request.POST if request.method == "POST" else request.GET
-    from_overview = data.get("from") == phone.FROM_OVERVIEW
+    came_from = data.get("from", "")
     saved = None
     if request.method == "POST":
-        if number == 0:
+        if not number:
             raise no_such_question
         try:
             option_id = int(request.POST.get("option", ""))
@@ -153,9 +157,31 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
         answer = services.save_answer(participant, questions[number - 1].pk, option_id)
         answers[answer.question_id] = option_id
         saved = number
-        number = phone.screen_after_saving(number, len(questions), from_overview)
+        number = phone.screen_after_saving(number, len(questions), came_from)
+    quiz = phone.answering_screen(session, participant, answers, number, came_from)
+    return _screen(request, quiz, saved)
 
-    ctx = {"session": session, "saved": saved,
-           "quiz": phone.question_context(session, answers, number, from_overview)}
-    template = "workshop/phone.html#question-screen" if number else "workshop/phone.html#summary"
-    return render(request, template, ctx)
+
+@require_http_methods(["GET", "POST"])
+@phone_fragment
+def recognise(request: HttpRequest, code: str) -> HttpResponse:
+    """"Klinkt dit bekend?": GET shows the four descriptions, POST saves the one chosen and
+    answers with the overview."""
+    participant = _get_participant_for_phone(request, code)
+    session = participant.session
+    if request.method == "GET":
+        return _screen(request, phone.recognition_context(session, participant))
+    services.recognise(participant, request.POST.get("phase", ""))
+    answers = phone.round_answers(participant, session.round)
+    return _screen(request, phone.answering_screen(session, participant, answers, 0))
+
+
+@require_POST
+@phone_fragment
+def confirm_round(request: HttpRequest, code: str) -> HttpResponse:
+    """The second round: "done" on the review screen."""
+    participant = _get_participant_for_phone(request, code)
+    session = participant.session
+    services.confirm_round(participant)
+    answers = phone.round_answers(participant, session.round)
+    return _screen(request, phone.review_context(session, participant, answers))

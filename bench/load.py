@@ -19,6 +19,8 @@ import psutil
 FINISHED = re.compile(r"(\d+) van de (\d+) klaar")  # the console, in Dutch (the default)
 JOINED = re.compile(r"<strong>(\d+)</strong> doen mee")  # the projector
 OPTION = re.compile(r'name="option" value="(\d+)"')
+# "Klinkt dit bekend?" after the questions: the phase descriptions' values.
+DESCRIPTION = re.compile(r'name="phase" value="([a-z-]+)"')
 DISCIPLINE = re.compile(r'name="discipline" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 JOIN_KEY = re.compile(r'name="join_key" value="([^"]+)"')
@@ -143,12 +145,24 @@ class Phone:
     own_result_at: float | None = None
     finished_at: float | None = None
     acked: set[int] = field(default_factory=set)
+    asked: bool = False  # the recognition question came after the questions
+    voted: bool = False  # and its answer was acknowledged
     answer_latencies: list[float] = field(default_factory=list)
+    vote_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     disconnects: int = 0
     first_screen: str = ""
     answering: asyncio.Event = field(default_factory=asyncio.Event)
     revealed: asyncio.Event = field(default_factory=asyncio.Event)
+    # The second round (run_load(second_round=True)): pushed, answered, revealed.
+    second_at: float | None = None
+    second_revealed_at: float | None = None
+    second_own_result: bool = False
+    changed: int | None = None  # the question changed in the second round, 0: none
+    confirmed: bool = False
+    second_latencies: list[float] = field(default_factory=list)
+    second: asyncio.Event = field(default_factory=asyncio.Event)
+    second_revealed: asyncio.Event = field(default_factory=asyncio.Event)
     ws: aiohttp.ClientWebSocketResponse | None = None
     leaving: bool = False
 
@@ -179,13 +193,22 @@ class Phone:
                 self.revealed.set()
                 if 'id="my-result" data-hx-swap-oob' in message and "Jouw score" in message:
                     self.own_result_at = self.revealed_at
+            elif 'data-step="answering"' in message and self.second_at is None:
+                self.second_at = now()
+                self.second.set()
+            elif ('data-step="revealed"' in message and self.second_at is not None
+                  and self.second_revealed_at is None):
+                self.second_revealed_at = now()
+                self.second_revealed.set()
+                self.second_own_result = "In de eerste ronde" in message
         if not self.leaving:  # the server closed the socket, or it broke
             self.disconnects += 1
             self.errors.append(end_of(self.ws))
 
     async def answer_all(self, window: float) -> None:
-        """Every question, with random think times spread over the window."""
-        pauses = sorted(self.rng.uniform(0, window) for _ in range(QUESTIONS))
+        """Every question, then the recognition question when the session asks it, with
+        random think times spread over the window."""
+        pauses = sorted(self.rng.uniform(0, window) for _ in range(QUESTIONS + 1))
         start = now()
         screen = self.first_screen
         if 'hx-trigger="load"' in screen:  # the page asks for the phone's own question
@@ -207,7 +230,58 @@ class Phone:
                 screen = response.text
             else:
                 self.errors.append(f"answer {number}: HTTP {response.status_code}")
+        descriptions = DESCRIPTION.findall(screen)
+        self.asked = bool(descriptions)
+        if descriptions:
+            await asyncio.sleep(max(0.0, start + pauses[QUESTIONS] - now()))
+            sent = now()
+            response = await self.browser.request(
+                "POST", f"/j/{self.code}/recognise/", {"phase": self.rng.choice(descriptions)},
+                htmx=True,
+            )
+            if response.status_code == 200:
+                self.vote_latencies.append(now() - sent)
+                self.voted = True
+            else:
+                self.errors.append(f"recognition: HTTP {response.status_code}")
         self.finished_at = now()
+
+
+    async def answer_second_round(self, window: float, change: float = 0.3) -> None:
+        """The review screen of the second round: one phone in three (`change`) taps another
+        answer to one question, then every phone taps "done", within the window."""
+        pauses = sorted(self.rng.uniform(0, window) for _ in range(2))
+        start = now()
+        sent = now()
+        screen = (await self.browser.request("GET", f"/j/{self.code}/q/", htmx=True)).text
+        self.second_latencies.append(now() - sent)
+        forms = screen.split('class="choice-form review-question"')[1:]
+        if len(forms) != QUESTIONS:
+            self.errors.append(f"second round: {len(forms)} questions on the review screen")
+            return
+        self.changed = 0
+        if self.rng.random() < change:
+            number = self.rng.randint(1, QUESTIONS)
+            others = [o for o in OPTION.findall(forms[number - 1].split("</form>")[0])
+                      if f'value="{o}" class="choice chosen"' not in forms[number - 1]]
+            await asyncio.sleep(max(0.0, start + pauses[0] - now()))
+            sent = now()
+            response = await self.browser.request(
+                "POST", f"/j/{self.code}/q/{number}/",
+                {"option": self.rng.choice(others), "from": "review"}, htmx=True)
+            if response.status_code != 200:
+                self.errors.append(f"second round, answer {number}: HTTP {response.status_code}")
+                return
+            self.second_latencies.append(now() - sent)
+            self.changed = number
+        await asyncio.sleep(max(0.0, start + pauses[1] - now()))
+        sent = now()
+        response = await self.browser.request("POST", f"/j/{self.code}/done/", htmx=True)
+        if response.status_code != 200:
+            self.errors.append(f"second round, done: HTTP {response.status_code}")
+            return
+        self.second_latencies.append(now() - sent)
+        self.confirmed = True
 
 
 @dataclass
@@ -228,6 +302,15 @@ class Screen:
 
     def last(self) -> int:
         return self.states[-1][1] if self.states else 0
+
+    async def wait_for_since(self, value: int, since: float, timeout: float) -> bool:
+        """Like wait_for, for a count that starts again from 0 at `since` (a second round)."""
+        deadline = now() + timeout
+        while now() < deadline:
+            if any(t >= since and count >= value for t, count in self.states):
+                return True
+            await asyncio.sleep(0.05)
+        return False
 
     async def wait_for(self, value: int, timeout: float) -> bool:
         deadline = now() + timeout
@@ -275,8 +358,9 @@ async def change_step(facilitator: Browser, code: str, step: str) -> float:
 async def run_load(bases: list[str], code: str, phones: int, window: float = 10.0,
                    credentials: tuple[str, str] = ("bench-facilitator", "bench-password-123"),
                    pids: list[int] | None = None, seed: int = 1,
-                   join_concurrency: int = 200) -> dict:
-    """Play a whole session and return the measurements."""
+                   join_concurrency: int = 200, second_round: bool = False) -> dict:
+    """Play a whole session and return the measurements. With `second_round`, the session
+    goes on after the reveal with a second round and its reveal."""
     rng = random.Random(seed)
     sampler = ServerSampler(pids) if pids else None
     samples: dict[str, dict] = {}
@@ -332,7 +416,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         await asyncio.gather(*(answer(phone) for phone in connected))
         answer_seconds = now() - answer_start
         console_during = console.messages - console_before
-        finished_phones = [p for p in connected if len(p.acked) == QUESTIONS]
+        finished_phones = [p for p in connected if len(p.acked) == QUESTIONS
+                           and (p.voted or not p.asked)]
         console_complete = await console.wait_for(len(finished_phones), timeout=15)
         sample("answered")
 
@@ -341,6 +426,40 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         await asyncio.wait([asyncio.create_task(p.revealed.wait()) for p in connected],
                            timeout=30)
         sample("revealed")
+
+        second = None
+        if second_round:
+            second_sent = await change_step(facilitator, code, "second-round")
+            await asyncio.wait([asyncio.create_task(p.second.wait()) for p in connected],
+                               timeout=30)
+
+            async def answer_again(phone: Phone) -> None:
+                if phone.second_at is None:
+                    return
+                try:
+                    await phone.answer_second_round(window)
+                except Exception as exc:
+                    phone.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+            await asyncio.gather(*(answer_again(phone) for phone in connected))
+            confirmed = sum(p.confirmed for p in connected)
+            second_console = await console.wait_for_since(confirmed, second_sent, timeout=15)
+            second_reveal_sent = await change_step(facilitator, code, "revealed")
+            await asyncio.wait(
+                [asyncio.create_task(p.second_revealed.wait()) for p in connected], timeout=30)
+            sample("second_revealed")
+            second = {
+                "push": percentiles([p.second_at - second_sent for p in connected
+                                     if p.second_at]),
+                "changed": sum(1 for p in connected if p.changed),
+                "confirmed": confirmed,
+                "console_complete": second_console,
+                "post_latency": percentiles([x for p in connected for x in p.second_latencies]),
+                "reveal_to_phones": percentiles([p.second_revealed_at - second_reveal_sent
+                                                 for p in connected if p.second_revealed_at])
+                | {"missing": sum(1 for p in connected if p.second_revealed_at is None)},
+                "own_result_missing": sum(1 for p in connected if not p.second_own_result),
+            }
 
         for phone in connected:
             phone.leaving = True
@@ -379,6 +498,10 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
             "seconds": round(answer_seconds, 2),
             "post_latency": percentiles([x for p in connected for x in p.answer_latencies]),
         },
+        "votes": {
+            "acked": sum(p.voted for p in connected),
+            "post_latency": percentiles([x for p in connected for x in p.vote_latencies]),
+        },
         "answer_to_console": percentiles(console_latencies),
         "console": {
             "final_finished": console.last(),
@@ -397,6 +520,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         "error_samples": [e for p in connected for e in p.errors][:5],
         "disconnects": sum(p.disconnects for p in connected),
     }
+    if second is not None:
+        result["second_round"] = second
     if sampler:
         result["server"] = server_figures(samples, len(connected), result["answers"]["acked"])
     return result

@@ -58,7 +58,8 @@ def scenario_env(name: str, tmp: str) -> dict:
     return server_env(database_url, fresh_redis() if layer else None)
 
 
-def run_scenario(name: str, phones: int, window: float, seed: int = 1) -> dict:
+def run_scenario(name: str, phones: int, window: float, seed: int = 1,
+                 second_round: bool = False) -> dict:
     processes = SCENARIOS[name][0]
     with tempfile.TemporaryDirectory() as tmp:
         env = scenario_env(name, tmp)
@@ -66,12 +67,21 @@ def run_scenario(name: str, phones: int, window: float, seed: int = 1) -> dict:
         with Cluster(env, processes=processes, log_dir=Path(tmp)) as cluster:
             started = time.time()
             result = asyncio.run(run_load(cluster.bases, code, phones, window,
-                                          credentials=FACILITATOR, pids=cluster.pids, seed=seed))
+                                          credentials=FACILITATOR, pids=cluster.pids, seed=seed,
+                                          second_round=second_round))
             result["wall_seconds"] = round(time.time() - started, 1)
             result["server_log_tail"] = cluster.log_tail(1500)
         stored = count_answers(env, code)
     result["database"] = stored
     result["lost_answers"] = max(0, result["answers"]["acked"] - stored["answers"])
+    result["lost_votes"] = max(0, result["votes"]["acked"] - stored["votes"])
+    if "second_round" in result:
+        second = result["second_round"]
+        # Every change acknowledged is in the database, and every "done".
+        second["lost_changes"] = max(0, second["changed"]
+                                     - stored.get("second_round_changed", 0))
+        second["lost_confirmations"] = max(0, second["confirmed"]
+                                           - stored.get("second_round_confirmed", 0))
     result["scenario"] = name
     return result
 
@@ -92,6 +102,9 @@ def markdown(result: dict, base: dict | None) -> str:
         ("answers acked / stored / lost",
          f"{r['answers']['acked']} / {r['database']['answers']} / {r['lost_answers']}"),
         ("answer POST p50 / p95 / p99 (ms)", _ppp(r["answers"]["post_latency"])),
+        ("recognition votes acked / stored / lost",
+         f"{r['votes']['acked']} / {r['database']['votes']} / {r['lost_votes']}"),
+        ("recognition vote POST p50 / p95 / p99 (ms)", _ppp(r["votes"]["post_latency"])),
         ("answer -> console p50 / p95 / p99 (ms)", _ppp(r["answer_to_console"])),
         ("console final count / messages",
          f"{r['console']['final_finished']} / {r['console']['messages']}"),
@@ -106,6 +119,20 @@ def markdown(result: dict, base: dict | None) -> str:
         ("phones missing their own result", r["own_result"]["missing"]),
         ("errors / disconnects", f"{r['errors']} / {r['disconnects']}"),
     ]
+    if "second_round" in r:
+        second = r["second_round"]
+        rows += [
+            ("second round: start -> phones p50 / p95 / p99 / max (ms)",
+             _ppp(second["push"], True)),
+            ("second round: changed / done; lost changes / done",
+             f"{second['changed']} / {second['confirmed']}; {second['lost_changes']} / "
+             f"{second['lost_confirmations']}"),
+            ("second round: POST p50 / p95 / p99 (ms)", _ppp(second["post_latency"])),
+            ("second reveal -> phones p50 / p95 / p99 / max (ms)",
+             _ppp(second["reveal_to_phones"], True)),
+            ("phones missing the second reveal / their own result",
+             f"{second['reveal_to_phones']['missing']} / {second['own_result_missing']}"),
+        ]
     if "server" in r:
         s = r["server"]
         rows += [
@@ -145,16 +172,21 @@ def main() -> None:
                         help="seconds within which each phone answers every question")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the bare websockets broadcast baseline")
+    parser.add_argument("--second-round", action="store_true",
+                        help="after the reveal, a second round (a third of the phones change "
+                             "an answer) and its reveal")
     args = parser.parse_args()
 
-    result = run_scenario(args.scenario, args.phones, args.window)
+    result = run_scenario(args.scenario, args.phones, args.window,
+                          second_round=args.second_round)
     base = None
     if not args.no_baseline:
         base = asyncio.run(baseline.measure(args.phones, payload_bytes=4096))
         result["baseline"] = base
     result["machine"] = machine()
     result["command"] = (f"python -m bench.run --scenario {args.scenario} "
-                         f"--phones {args.phones} --window {args.window}")
+                         f"--phones {args.phones} --window {args.window}"
+                         + (" --second-round" if args.second_round else ""))
     OUT.mkdir(exist_ok=True)
     stem = OUT / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.scenario}-{args.phones}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2))

@@ -68,13 +68,27 @@ def prepare(env: dict, disciplines: list[str] | None = None, auto_reveal: bool =
 
 
 def count_answers(env: dict, code: str) -> dict:
+    """What the database holds of a run: participants, first-round answers, recognition
+    votes, and of a second round the answers changed and the phones that said "done"."""
     script = (
+        "from django.db.models import F, OuterRef, Subquery\n"
         "from workshop.models import Answer, Participant\n"
-        f"print(Participant.objects.filter(session__code={code!r}).count(), "
-        f"Answer.objects.filter(participant__session__code={code!r}).count())\n"
+        f"people = Participant.objects.filter(session__code={code!r})\n"
+        f"answers = Answer.objects.filter(participant__session__code={code!r})\n"
+        "first = answers.filter(round=1, participant=OuterRef('participant'), "
+        "question=OuterRef('question')).values('option')[:1]\n"
+        "changed = answers.filter(round=2).annotate(first=Subquery(first))"
+        ".exclude(option=F('first')).values('participant').distinct().count()\n"
+        "print(people.count(), answers.filter(round=1).count(), "
+        "people.exclude(recognised='').count(), changed, "
+        "people.filter(confirmed_round=2).count())\n"
     )
-    participants, answers = manage(env, "shell", "-c", script).strip().splitlines()[-1].split()
-    return {"participants": int(participants), "answers": int(answers)}
+    figures = manage(env, "shell", "-c", script).strip().splitlines()[-1].split()
+    participants, answers, votes, changed, confirmed = (int(x) for x in figures)
+    stored = {"participants": participants, "answers": answers, "votes": votes}
+    if confirmed:
+        stored |= {"second_round_changed": changed, "second_round_confirmed": confirmed}
+    return stored
 
 
 @dataclass

@@ -23,15 +23,28 @@ def test_fifty_phones_lose_nothing(cluster_env):
     code = prepare(cluster_env)
     with Cluster(cluster_env) as cluster:
         result = asyncio.run(run_load(cluster.bases, code, PHONES, window=2.0,
-                                      credentials=FACILITATOR, pids=cluster.pids))
+                                      credentials=FACILITATOR, pids=cluster.pids,
+                                      second_round=True))
     stored = count_answers(cluster_env, code)
+    second = result["second_round"]
 
     assert result["join"]["connected"] == PHONES
     assert result["errors"] == 0, result["error_samples"]
     assert result["disconnects"] == 0
     assert result["answers"]["acked"] == PHONES * 4
-    assert stored == {"participants": PHONES, "answers": PHONES * 4}
+    # After the questions, every phone answers "Klinkt dit bekend?" too.
+    assert result["votes"]["acked"] == PHONES
+    assert {key: stored[key] for key in ("participants", "answers", "votes")} == {
+        "participants": PHONES, "answers": PHONES * 4, "votes": PHONES}
     assert result["console"]["final_finished"] == PHONES
     assert result["reveal_to_phones"]["n"] == PHONES
     assert result["reveal_to_phones"]["missing"] == 0
     assert result["own_result"]["missing"] == 0
+    # The second round: every phone is sent it, some change an answer, all say "done"; every
+    # change and every "done" is stored, and every phone gets the second reveal.
+    assert second["push"]["n"] == PHONES
+    assert 0 < second["changed"] == stored["second_round_changed"]
+    assert second["confirmed"] == stored["second_round_confirmed"] == PHONES
+    assert second["console_complete"]
+    assert second["reveal_to_phones"]["missing"] == 0
+    assert second["own_result_missing"] == 0

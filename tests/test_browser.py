@@ -268,10 +268,13 @@ def facilitator(server, browser):
     page.context.close()
 
 
-def open_session(facilitator, server, title: str) -> str:
-    """A new session with the default (seven) disciplines; the console stays open on it."""
+def open_session(facilitator, server, title: str, recognition: bool = False) -> str:
+    """A new session with the default (seven) disciplines; the console stays open on it.
+    Without the recognition question unless asked: these tests are about other screens."""
     facilitator.goto(server + "/sessions/new/")
     facilitator.fill("input[name=title]", title)
+    if not recognition:
+        facilitator.uncheck("input[name=ask_recognition]")
     facilitator.click("button:has-text('Open de sessie')")
     return facilitator.locator(".join-box .code").inner_text().strip()
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from tests.builders import answer_all, join, move
 from workshop import reports
 from workshop.models import Answer, Note, Participant, Session
+from workshop.results import build_results
 from workshop.services import add_note, create_session
 
 
@@ -594,6 +595,11 @@ def test_the_demo_command_makes_closed_sessions_with_answers(db):
     assert sessions.count() == 4
     assert all(s.step == Session.CLOSED for s in sessions)
     assert Answer.objects.filter(participant__session__in=sessions).count() > 4 * 10 * 4
+    # Each with the phases colleagues recognised; the latest with a second round.
+    latest = sessions.order_by("-created_at").first()
+    assert build_results(latest).shift.shift.changed > 0
+    assert all(build_results(s).recognition.participants == s.participants.count()
+               for s in sessions)
     call_command("demo_session", "--if-empty")
     assert Session.objects.filter(organisation__slug="demo").count() == 4
 

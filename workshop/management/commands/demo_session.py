@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from assessments import scoring
 from assessments.models import Questionnaire
 from content.loader import load_all
 from workshop.management.commands.demo_facilitator import on_embedded_default
@@ -28,11 +29,21 @@ SESSIONS = [
 # Some disciplines see more than others, which is what the comparison is for.
 DISCIPLINE_LEAN = {"Digitaal/ICT": 0.2, "Marketing & communicatie": 0.1,
                    "Collectie & programmering": -0.15, "Bedrijfsvoering & financiën": -0.1}
+# The latest session went on with a second round: after the discussion some colleagues saw
+# the organisation a little further along (or less far) than they first said.
+SECOND_ROUND_CHANGES = 0.3
 NOTES = [
     ("note", "Marketing en ICT zien veel meer digitale projecten dan de collectieafdeling.", ""),
     ("agreement", "Inspiratiesessie met directie en Raad van Toezicht plannen", "Directeur"),
     ("agreement", "Plan van Aanpak voor een online collectie schrijven", "Hoofd collectie"),
 ]
+
+
+def simulated_recognition(rng: random.Random, phases: tuple[str, ...], measured: str) -> str:
+    """The phase whose description a colleague recognises: mostly the quiz's, sometimes a
+    neighbour."""
+    index = phases.index(measured) + rng.choice([-1, 0, 0, 0, 1])
+    return phases[min(max(index, 0), len(phases) - 1)]
 
 
 def simulated_option(rng: random.Random, options: list, level: float) -> object:
@@ -66,6 +77,7 @@ class Command(BaseCommand):
         demo_user = get_user_model().objects.filter(username="demo").first()
         rng = random.Random(seed)
         questions = [(q, list(q.options.all())) for q in questionnaire.ordered_questions()]
+        instrument = questionnaire.instrument()
         now = timezone.now()
         for title, days_ago, size, level in SESSIONS:
             created = now - timedelta(days=days_ago)
@@ -75,18 +87,35 @@ class Command(BaseCommand):
                 created_at=created, revealed_at=created + timedelta(minutes=40),
                 closed_at=created + timedelta(minutes=75),
             )
+            if second_round := days_ago == SESSIONS[-1][1]:
+                session.round = session.revealed_round = 2
+            else:
+                session.revealed_round = 1
+            session.save(update_fields=["round", "revealed_round"])
             answers = []
             for number in range(1, size + 1):
                 discipline = rng.choice(DISCIPLINES)
+                lean = DISCIPLINE_LEAN.get(discipline, 0)
+                chosen = {question.pk: simulated_option(rng, options, level + lean)
+                          for question, options in questions}
+                measured = scoring.score_participant(
+                    instrument, {key: option.pk for key, option in chosen.items()}).phase
                 participant = Participant.objects.create(
                     session=session, number=number, discipline=discipline,
                     joined_at=created + timedelta(minutes=rng.randint(1, 10)),
+                    recognised=simulated_recognition(rng, instrument.phases, measured),
+                    confirmed_round=2 if second_round else 0,
                 )
-                lean = DISCIPLINE_LEAN.get(discipline, 0)
-                for question, options in questions:
-                    option = simulated_option(rng, options, level + lean)
-                    answers.append(Answer(participant=participant, question=question,
-                                          option=option, updated_at=created))
+                answers += [Answer(participant=participant, question_id=key, option=option,
+                                   updated_at=created) for key, option in chosen.items()]
+                if second_round:
+                    again = dict(chosen)
+                    if rng.random() < SECOND_ROUND_CHANGES:
+                        question, options = rng.choice(questions)
+                        again[question.pk] = simulated_option(rng, options, level + lean + 0.2)
+                    answers += [Answer(participant=participant, question_id=key, option=option,
+                                       round=2, updated_at=created)
+                                for key, option in again.items()]
             Answer.objects.bulk_create(answers)
             for kind, text, owner in NOTES:
                 Note.objects.create(session=session, kind=kind, text=text, owner=owner,

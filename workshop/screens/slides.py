@@ -14,12 +14,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from workshop import tools
 from workshop.models import Note, Session
 from workshop.results import QuestionView, SessionResults
 
 TEMPLATE = "workshop/slides.html"
 # The notes slide shows the latest notes and agreements that fit on one screen.
 NOTES_ON_A_SLIDE = 6
+# Where an opened tool's slides come in the discussion: after the prompts (services.open_tool
+# moves the projector there).
+TOOL_SLIDE_INDEX = 6
 
 
 @dataclass(frozen=True)
@@ -33,22 +37,34 @@ class Slide:
         return f"{TEMPLATE}#{self.key.split('-')[0]}"
 
 
-def slides_for(session: Session, results: SessionResults | None, discussion: bool) -> list[Slide]:
-    """The slides of the session's current step, in the order the facilitator shows them."""
+def slides_for(session: Session, results: SessionResults | None, discussion: bool,
+               review: bool = False) -> list[Slide]:
+    """The slides of the session's current step, in the order the facilitator shows them.
+    `review`: the lobby begins with the open agreements of the organisation's earlier
+    sessions."""
     if session.step == Session.LOBBY:
-        return [Slide("join", _("Join"))]
+        return [Slide("join", _("Join"))] + (
+            [Slide("review", _("Our agreements so far"))] if review else [])
     if session.step == Session.ANSWERING:
         return [Slide("progress", _("Answering"))]
     if discussion:
-        return [
+        slides = [
             Slide("meaning", _("What this phase means")),
             Slide("signs", _("Does this sound familiar?")),
             Slide("story", _("From the sector")),
             Slide("tips", _("Get started")),
             Slide("tools", _("Tools")),
             Slide("prompts", _("Talk about the differences")),
-            Slide("notes", _("Notes and agreements")),
         ]
+        spec = tools.SPECS.get(session.tool)
+        if spec is not None:
+            if spec.vote:
+                slides.append(Slide("vote", _("Everyone's view")))
+            slides.append(Slide("plan", _("The result")))
+        slides.append(Slide("notes", _("Notes and agreements")))
+        if session.target_phase:
+            slides.append(Slide("target", _("Our target")))
+        return slides
     if session.step == Session.CLOSED:
         return [Slide("closed", _("Thank you"))]
     if results is None or not results.summary.participants:
@@ -91,8 +107,9 @@ class Deck:
         return len(self.slides)
 
 
-def deck(session: Session, results: SessionResults | None, discussion: bool) -> Deck:
-    slides = slides_for(session, results, discussion)
+def deck(session: Session, results: SessionResults | None, discussion: bool,
+         review: bool = False) -> Deck:
+    slides = slides_for(session, results, discussion, review)
     # The list can shrink under the index (answers reopened, a question no longer answered).
     return Deck(slides, min(session.slide, len(slides) - 1))
 

@@ -94,8 +94,8 @@ class ToolItemForm(forms.Form):
     text = forms.CharField(label=_("Text"), max_length=1000,
                            widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.CharField(label=_("Who"), max_length=100, required=False)
-    due = forms.DateField(label=_("When ready"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    due = forms.DateField(label=_("When ready"), required=False, input_formats=["%Y-%m-%d"],
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     how = forms.CharField(label=_("How we measure it"), max_length=200, required=False)
     when = forms.CharField(label=_("When we measure it"), max_length=100, required=False)
     mode = forms.ChoiceField(label=_("Kind"), choices=ToolItem.MODES, required=False)
@@ -109,8 +109,9 @@ class SuggestionForm(forms.Form):
 
 class TargetForm(forms.Form):
     phase = forms.ChoiceField(label=_("Target phase"), required=False)
-    date = forms.DateField(label=_("By"), required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}))
+    # A date field sends and shows ISO dates, whatever the language of the page.
+    date = forms.DateField(label=_("By"), required=False, input_formats=["%Y-%m-%d"],
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, phases, *args, **kwargs):
         super().__init__(*args, **kwargs)

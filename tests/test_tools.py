@@ -412,3 +412,36 @@ def test_agreements_of_earlier_sessions_are_followed_up(alice_client, bob_client
     assert not Note.objects.get(pk=agreement.pk).done
     note = Note.objects.get(kind=Note.NOTE)
     assert alice_client.post(f"/agreements/{note.pk}/done/", {"done": "1"}).status_code == 404
+
+
+def test_the_pages_with_a_tool_are_valid_html(alice_client, recorded, phones, tmp_path):
+    import json
+    import shutil
+    import subprocess
+
+    from tests.test_html_validity import vnu_jar
+
+    if shutil.which("java") is None:
+        pytest.skip("the Nu validator needs Java")
+    code = recorded.code
+    Session.objects.filter(pk=recorded.pk).update(step=Session.DISCUSSION,
+                                                  slide=slides.TOOL_SLIDE_INDEX)
+    pages = {"console": (alice_client, f"/sessions/{code}/"),
+             "projector": (alice_client, f"/sessions/{code}/projector/"),
+             "phone": (phones[0], f"/j/{code}/"),
+             "tool page": (alice_client, f"/sessions/{code}/tool/"),
+             "report": (alice_client, f"/sessions/{code}/report/"),
+             "organisation": (alice_client, f"/organisations/{recorded.organisation.slug}/")}
+    files = {}
+    for name, (client, url) in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        path = tmp_path / f"{name.replace(' ', '-')}.html"
+        path.write_text(response.text, encoding="utf-8")
+        files[str(path)] = name
+    result = subprocess.run(["java", "-jar", str(vnu_jar()), "--errors-only", "--format", "json",
+                             *files], capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    errors = sorted({(files.get(m.get("url", "").removeprefix("file:")), m.get("message"))
+                     for m in messages})
+    assert errors == []

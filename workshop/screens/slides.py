@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from content.models import Tool
 from workshop import tools
 from workshop.models import Note, Session
 from workshop.results import QuestionView, SessionResults
@@ -58,9 +59,12 @@ def slides_for(session: Session, results: SessionResults | None, discussion: boo
         ]
         spec = tools.SPECS.get(session.tool)
         if spec is not None:
+            content = Tool.by_phase().get(session.tool)
             if spec.vote:
-                slides.append(Slide("vote", _("Everyone's view")))
-            slides.append(Slide("plan", _("The result")))
+                slides.append(Slide("vote", _in_language(content, "title")
+                                    if content else _("Everyone's view")))
+            slides.append(Slide("plan", _in_language(content, "result_title")
+                                if content else _("The result")))
         slides.append(Slide("notes", _("Notes and agreements")))
         if session.target_phase:
             slides.append(Slide("target", _("Our target")))
@@ -79,6 +83,12 @@ def slides_for(session: Session, results: SessionResults | None, discussion: boo
     if results.gaps:
         slides.append(Slide("gaps", _("Largest differences")))
     return slides
+
+
+def _in_language(content: Tool, name: str) -> Promise:
+    """A content text read when it is shown: the phones' stage is rendered once per language
+    from one deck."""
+    return lazy(lambda: str(getattr(content, name)), str)()
 
 
 @dataclass(frozen=True)

@@ -423,3 +423,70 @@ def round_shift(
         compared=len(both),
         changed=changed,
     )
+
+
+@dataclass(frozen=True)
+class DisciplineVotes:
+    name: str
+    voters: int
+    points: dict[str, int]  # choice -> points, every choice present
+
+
+@dataclass(frozen=True)
+class VoteTally:
+    """A group's votes: points per choice, in total and per discipline."""
+
+    choices: tuple[str, ...]  # in the order they are offered
+    totals: dict[str, int]
+    voters: int
+    disciplines: tuple[DisciplineVotes, ...]
+    hidden: int  # voters whose discipline is too small to show, even as `other`
+
+    @property
+    def ranked(self) -> list[tuple[str, int]]:
+        """The choices, most points first; ties in the order they are offered."""
+        return sorted(self.totals.items(), key=lambda item: (-item[1], self.choices.index(item[0])))
+
+    @property
+    def most(self) -> int:
+        return max(self.totals.values(), default=0)
+
+
+def tally_votes(
+    choices: Sequence[str],
+    ballots: Iterable[tuple[str, Mapping[str, int]]],
+    min_group: int = MIN_GROUP_SIZE,
+    other: str = OTHER_DISCIPLINE,
+) -> VoteTally:
+    """Add up ballots of (discipline, {choice: points}). A ballot without points does not count
+    as a voter; points for a choice not offered (a stale phone) are left out.
+
+    Per discipline the small-group rule of `discipline_labels` holds, counted in voters: a
+    discipline's spread is shown under its own name only for `min_group` voters or more.
+    """
+    offered = tuple(choices)
+    totals = dict.fromkeys(offered, 0)
+    by_discipline: dict[str, list[Mapping[str, int]]] = {}
+    for discipline, points in ballots:
+        points = {c: p for c, p in points.items() if c in totals and p > 0}
+        if not points:
+            continue
+        by_discipline.setdefault(discipline, []).append(points)
+        for choice, value in points.items():
+            totals[choice] += value
+    labels = discipline_labels({name: len(b) for name, b in by_discipline.items()},
+                               min_group, other)
+    grouped: dict[str, list[Mapping[str, int]]] = {}
+    hidden = 0
+    for name, ballots_of in by_discipline.items():
+        label = labels[name]
+        if label is None:
+            hidden += len(ballots_of)
+        else:
+            grouped.setdefault(label, []).extend(ballots_of)
+    rows = tuple(
+        DisciplineVotes(name, len(group), {c: sum(b.get(c, 0) for b in group) for c in offered})
+        for name, group in sorted(grouped.items(), key=lambda kv: (kv[0] == other,
+                                                                    kv[0].casefold()))
+    )
+    return VoteTally(offered, totals, sum(len(b) for b in by_discipline.values()), rows, hidden)

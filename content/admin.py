@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from content.models import Definition, Phase, PhaseItem, Theme
+from content.models import Definition, Phase, PhaseItem, Theme, Tool, ToolField
 
 
 class PhaseItemInline(admin.StackedInline):
@@ -30,3 +30,30 @@ class DefinitionAdmin(admin.ModelAdmin):
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
     list_display = ["order", "title_nl", "title_en"]
+
+
+class ToolFieldInline(admin.StackedInline):
+    model = ToolField
+    extra = 0
+    # The parts of each tool are fixed in workshop/tools.py: their texts are edited here, their
+    # slugs name them there.
+    readonly_fields = ["slug"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Tool)
+class ToolAdmin(admin.ModelAdmin):
+    list_display = ["phase", "title_nl", "title_en"]
+    readonly_fields = ["phase"]
+    inlines = [ToolFieldInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

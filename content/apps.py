@@ -13,5 +13,6 @@ class ContentConfig(AppConfig):
         from content.models import Phase, protect_phases_in_use
 
         # Phases are cached per process; an edit empties the cache.
-        cache.clear_on_change("content.Phase", "content.PhaseItem")
+        cache.clear_on_change("content.Phase", "content.PhaseItem", "content.Tool",
+                             "content.ToolField")
         pre_delete.connect(protect_phases_in_use, sender=Phase, dispatch_uid="protect-phases")

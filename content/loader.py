@@ -12,7 +12,7 @@ from django.db import transaction
 
 from assessments.loader import load_questionnaire, save_row
 from assessments.models import Questionnaire
-from content.models import Definition, Phase, PhaseItem, Theme
+from content.models import Definition, Phase, PhaseItem, Theme, Tool, ToolField
 
 CONTENT_FILE = Path(__file__).parent / "data" / "digitaal-dna.json"
 
@@ -21,6 +21,10 @@ PHASE_FIELDS = [
     "statement_nl", "statement_en", "story_organisation", "story_nl", "story_en",
     "story_quote_nl", "story_quote_en", "story_quote_by", "story_video_url",
 ]
+
+TOOL_FIELDS = ["title_nl", "title_en", "prompt_nl", "prompt_en", "result_title_nl",
+               "result_title_en"]
+TOOL_FIELD_FIELDS = ["label_nl", "label_en", "help_nl", "help_en"]
 
 
 @transaction.atomic
@@ -54,6 +58,18 @@ def load_content(update: bool = False) -> None:
                         "url": item.get("url", ""),
                     },
                 )
+        if "workshop_tool" in phase_data:
+            load_tool(phase, phase_data["workshop_tool"], update)
+
+
+def load_tool(phase: Phase, data: dict, update: bool) -> Tool:
+    """The phase's workshop tool: its prompts and the labels of its result's parts."""
+    tool = save_row(Tool, update, {"phase": phase},
+                    {key: data.get(key, "") for key in TOOL_FIELDS})
+    for order, field in enumerate(data["fields"], start=1):
+        save_row(ToolField, update, {"tool": tool, "slug": field["slug"]},
+                 {"order": order, **{key: field.get(key, "") for key in TOOL_FIELD_FIELDS}})
+    return tool
 
 
 def load_all(update: bool = False) -> Questionnaire:

@@ -162,3 +162,66 @@ def protect_phases_in_use(sender: type[Phase], instance: Phase, **kwargs) -> Non
             f"Cannot delete the phase {instance.slug!r}: a questionnaire's score bands use it.",
             bands,
         )
+
+
+class Tool(models.Model):
+    """The phase's own tool as the room fills it in during the discussion (workshop/tools.py
+    says which parts each tool has): what the phones are asked, and the result's title."""
+
+    phase = models.OneToOneField(Phase, on_delete=models.CASCADE, related_name="workshop_tool")
+    title_nl = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200, blank=True)
+    prompt_nl = models.TextField(help_text=_("What everyone is asked on their phone"))
+    prompt_en = models.TextField(blank=True)
+    result_title_nl = models.CharField(max_length=200, help_text=_("The title of the result"))
+    result_title_en = models.CharField(max_length=200, blank=True)
+
+    title = Localized()
+    prompt = Localized()
+    result_title = Localized()
+
+    class Meta:
+        ordering = ["phase__number"]
+        verbose_name = _("workshop tool")
+        verbose_name_plural = _("workshop tools")
+
+    def __str__(self) -> str:
+        return self.title_nl
+
+    @classmethod
+    def by_phase(cls) -> dict[str, "Tool"]:
+        """Every tool with its fields by phase slug, shared by this process's requests."""
+        return cache.get_or_load(
+            "tools",
+            lambda: {t.phase.slug: t for t in cls.objects.select_related("phase")
+                     .prefetch_related("fields")},
+        )
+
+    def field(self, slug: str) -> "ToolField | None":
+        return next((f for f in self.fields.all() if f.slug == slug), None)
+
+
+class ToolField(models.Model):
+    """A part of a tool's result, e.g. the voorlopig plan's "Hoe financieren we dat?"."""
+
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE, related_name="fields")
+    slug = models.SlugField()
+    order = models.PositiveSmallIntegerField()
+    label_nl = models.CharField(max_length=200)
+    label_en = models.CharField(max_length=200, blank=True)
+    help_nl = models.TextField(blank=True)
+    help_en = models.TextField(blank=True)
+
+    label = Localized()
+    help = Localized()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["tool", "slug"], name="unique_tool_field_slug")
+        ]
+        verbose_name = _("tool field")
+        verbose_name_plural = _("tool fields")
+
+    def __str__(self) -> str:
+        return self.label_nl

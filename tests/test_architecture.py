@@ -57,7 +57,7 @@ def test_it_sees_every_kind_of_import(tmp_path):
 WORKSHOP_FLOORS = [
     {"models", "groups", "sockets", "identity", "colors", "coalesce", "layers", "network", "apps",
      "admin", "migrations", "management"},
-    {"access", "throttle", "converters", "results", "charts", "forms"},
+    {"access", "throttle", "converters", "results", "charts", "forms", "tools"},
     {"screens"},
     {"broadcast"},
     {"services", "reports", "health"},

@@ -67,3 +67,13 @@ def find_participant(code: str, token: str) -> Participant | None:
         return Participant.objects.select_related("session").get(token=token, session__code=code)
     except Participant.DoesNotExist:
         return None
+
+
+def get_agreement_for_user(request: HttpRequest, note_id: int):
+    """An agreement of one of the user's organisations' sessions (404 otherwise)."""
+    from workshop.models import Note
+
+    return get_object_or_404(
+        Note.objects.select_related("session__organisation"), pk=note_id,
+        kind=Note.AGREEMENT, session__organisation__members=request.user,
+    )

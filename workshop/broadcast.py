@@ -84,6 +84,17 @@ def notes_changed(session: Session) -> None:
     _deliver(notes_messages, session)
 
 
+def tool_messages(session: Session) -> Messages:
+    """The facilitator recorded part of a tool's result or the target: the console and the
+    projector show it at once. Phones are not sent it: a push would replace the stage under a
+    phone that is typing a suggestion; they read the result on the projector."""
+    return dirty_messages(session, urgent=True)
+
+
+def tool_changed(session: Session) -> None:
+    _deliver(tool_messages, session)
+
+
 async def _send_all(messages: Messages) -> None:
     # All sends in one trip to the event loop: this runs after every answer.
     layer = get_channel_layer()

@@ -26,6 +26,14 @@ class Series:
 
 
 @dataclass(frozen=True)
+class TargetLine:
+    """The group's target: a dashed line at the lowest total of the target phase."""
+
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Timeline:
     width: int
     height: int
@@ -37,6 +45,7 @@ class Timeline:
     x_labels: tuple[tuple[float, str, str], ...]  # (x, label, SVG text-anchor)
     y_ticks: tuple[tuple[float, int], ...]
     series: tuple[Series, ...]
+    target: TargetLine | None = None
 
     @property
     def plot_width(self) -> int:
@@ -60,12 +69,13 @@ def timeline(
     band_labels: Mapping[str, str] | None = None,
     width: int = 720,
     height: int = 300,
+    target: tuple[float, str] | None = None,
 ) -> Timeline:
     """A line per series over the sessions (evenly spaced, oldest left) against the phase bands.
 
     On the continuous scale a band reaches from its lower end to the next band's lower end;
     the last band reaches the maximum. Each band is labelled with `band_labels[phase]`
-    (the phase's name), or its key.
+    (the phase's name), or its key. `target` (total, label) draws the group's target.
     """
     band_labels = band_labels or {}
     left, right, top, bottom = 40, 16, 12, 40
@@ -109,4 +119,5 @@ def timeline(
                        for i, label in enumerate(labels)),
         y_ticks=tuple((round(y_at(v), 1), v) for v in range(0, max_total + 1, 2)),
         series=tuple(built),
+        target=TargetLine(round(y_at(target[0]), 1), target[1]) if target else None,
     )

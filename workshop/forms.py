@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Questionnaire
-from workshop.models import DEFAULT_DISCIPLINES, Note
+from workshop.models import DEFAULT_DISCIPLINES, Note, ToolItem
 
 MAX_DISCIPLINES = 30
 
@@ -92,3 +92,41 @@ class NoteForm(forms.Form):
         label=_("Text"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     owner = forms.CharField(label=_("Owner (for an agreement)"), max_length=100, required=False)
+
+
+class ToolItemForm(forms.Form):
+    """An item of one of a tool's lists; which extras count is up to the part (tools.Part)."""
+
+    part = forms.SlugField(max_length=50)
+    text = forms.CharField(label=_("Text"), max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    owner = forms.CharField(label=_("Who"), max_length=100, required=False)
+    due = forms.DateField(label=_("When ready"), required=False, input_formats=["%Y-%m-%d"],
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    how = forms.CharField(label=_("How we measure it"), max_length=200, required=False)
+    when = forms.CharField(label=_("When we measure it"), max_length=100, required=False)
+    mode = forms.ChoiceField(label=_("Kind"), choices=ToolItem.MODES, required=False)
+
+
+class SuggestionForm(forms.Form):
+    part = forms.SlugField(max_length=50)
+    text = forms.CharField(label=_("Your suggestion"), max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TargetForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Target phase"), required=False)
+    # A date field sends and shows ISO dates, whatever the language of the page.
+    date = forms.DateField(label=_("By"), required=False, input_formats=["%Y-%m-%d"],
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, phases, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].choices = [("", _("No target"))] + [
+            (phase.slug, phase.name) for phase in phases]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("phase") and not data.get("date"):
+            self.add_error("date", _("Give the date by which the group wants to be there."))
+        return data

@@ -109,6 +109,12 @@ class Session(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # A read-only link to the report for people without an account; None when revoked.
     share_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The phase whose tool the room fills in during the discussion (workshop/tools.py), by
+    # slug; empty until the facilitator opens one.
+    tool = models.CharField(max_length=50, blank=True, default="")
+    # Where the group wants to be, and by when: "over 12 maanden willen we in Ik kan staan".
+    target_phase = models.CharField(_("target phase"), max_length=50, blank=True, default="")
+    target_date = models.DateField(_("target date"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -219,6 +225,55 @@ class Note(models.Model):
     kind = models.CharField(max_length=10, choices=KINDS, default=NOTE)
     text = models.TextField(_("text"), max_length=2000)
     owner = models.CharField(_("owner"), max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # An agreement is followed up in later sessions and on the organisation's page.
+    done = models.BooleanField(_("done"), default=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ToolVote(models.Model):
+    """A participant's points for one choice of a tool's vote (a theme, or a part of the
+    business model); no row is no points."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
+    tool = models.CharField(max_length=50)
+    choice = models.SlugField(max_length=50)
+    points = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "tool", "choice"],
+                                    name="one_vote_per_choice")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.choice} {self.points}"
+
+
+class ToolItem(models.Model):
+    """A part of a tool's result, as the facilitator records it: one text of the voorlopig
+    plan, or an item of a list (an activity with its owner and date, a KPI with how and when it
+    is measured). `suggested` items come from phones and wait for the facilitator."""
+
+    PREDICTABLE = "predictable"
+    TO_LEARN = "learn"
+    MODES = [(PREDICTABLE, _("predictable")), (TO_LEARN, _("to learn"))]
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="tool_items")
+    tool = models.CharField(max_length=50)
+    field = models.SlugField(max_length=50)
+    text = models.TextField(_("text"), max_length=1000)
+    owner = models.CharField(_("owner"), max_length=100, blank=True)
+    due = models.DateField(_("date"), null=True, blank=True)
+    how = models.CharField(_("how it is measured"), max_length=200, blank=True)
+    when = models.CharField(_("when it is measured"), max_length=100, blank=True)
+    mode = models.CharField(_("kind of activity"), max_length=12, choices=MODES, blank=True)
+    suggested = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

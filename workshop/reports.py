@@ -6,7 +6,7 @@ import csv
 import functools
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.staticfiles import finders
 from django.db.models import Count
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from assessments import scoring
 from content.models import Phase
-from workshop import charts
+from workshop import charts, tools
 from workshop.models import Organisation, Session
 from workshop.results import (
     answer_sets,
@@ -40,7 +40,16 @@ def report_context(session: Session, *, show_facilitator: bool = False) -> dict:
         "notes": session.notes.all(),
         "phase": results.phase if results else None,
         "show_facilitator": show_facilitator,
+        "tool": _tool_result(session),
+        "target_phase": Phase.by_slug().get(session.target_phase),
     }
+
+
+def _tool_result(session: Session) -> tools.ToolView | None:
+    """The tool the group filled in, if it has a result. Its votes are results too: before
+    the reveal there are none (votes open in the discussion only)."""
+    tool = tools.build_tool(session) if session.tool else None
+    return tool if tool is not None and tool.has_result else None
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
@@ -130,7 +139,36 @@ def report_csv(session: Session) -> str:
             if recognition:
                 cells += [phases.get(participant.recognised, "") if round_ == 1 else ""]
             write(cells)
+    for row in tool_rows(session):
+        write(row)
     return out.getvalue()
+
+
+def tool_rows(session: Session) -> list[list[str | int]]:
+    """The tool's result and the target, below the participants after an empty row: group
+    figures and what the facilitator recorded, never a participant's own vote. Nothing when
+    there is neither, so the file is the participants' table alone."""
+    tool = _tool_result(session)
+    target = Phase.by_slug().get(session.target_phase)
+    if tool is None and target is None:
+        return []
+    rows: list[list[str | int]] = [[]]
+    if tool is not None:
+        rows.append([_("tool"), str(tool.title)])
+        if tool.tally and tool.tally.voters:
+            rows.append([_("votes"), _("choice"), _("points")])
+            rows += [[_("votes"), bar.choice.title, bar.points] for bar in tool.ranking]
+        rows.append([_("part"), _("text"), _("owner"), _("date"), _("how it is measured"),
+                     _("when it is measured"), _("kind")])
+        for part in tool.parts:
+            for item in part.items:
+                rows.append([part.label, item.text, item.owner,
+                             item.due.isoformat() if item.due else "", item.how, item.when,
+                             str(item.get_mode_display()) if item.mode else ""])
+    if target is not None:
+        rows.append([_("target phase"), str(target.name),
+                     session.target_date.isoformat() if session.target_date else ""])
+    return rows
 
 
 def _stylesheets() -> str:
@@ -180,9 +218,42 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class TargetProgress:
+    """A target set in `session`, and how far the next revealed session moved toward it."""
+
+    session: Session
+    phase: Phase
+    goal: int  # the lowest total of the target phase
+    start: float | None  # the group's total when the target was set
+    next_session: Session | None
+    now: float | None  # the group's total in the next session
+
+    @property
+    def reached(self) -> bool:
+        return self.now is not None and self.now >= self.goal
+
+    @property
+    def moved(self) -> float | None:
+        if self.start is None or self.now is None:
+            return None
+        return self.now - self.start
+
+    @property
+    def percent(self) -> int | None:
+        """How much of the way from `start` to `goal` the next session went, 0 to 100."""
+        if self.moved is None:
+            return None
+        if self.reached:
+            return 100
+        distance = self.goal - self.start
+        return max(0, min(100, round(100 * self.moved / distance))) if distance > 0 else 0
+
+
+@dataclass(frozen=True)
 class History:
     rows: list[HistoryRow]  # newest first
     chart: charts.Timeline | None  # revealed sessions only
+    targets: list[TargetProgress] = field(default_factory=list)  # newest first
 
     @property
     def compare_defaults(self) -> tuple[str, str] | None:
@@ -220,16 +291,39 @@ def organisation_history(organisation: Organisation) -> History:
             line = discipline_lines.setdefault(result.name, [None] * len(revealed))
             line[index] = result.total_mean
     chart = None
+    reference = (revealed[-1] if revealed else sessions[-1] if sessions else None)
+    instrument = reference.cached_questionnaire.instrument() if reference else None
+    goals = {band.phase: band.low for band in instrument.bands} if instrument else {}
+    targets = target_progress(sessions, dict(zip(revealed, means, strict=True)), goals, phases)
     if any(mean is not None for mean in means):
-        reference = revealed[-1].cached_questionnaire.instrument()
+        latest = targets[0] if targets else None
         chart = charts.timeline(
             [s.created_at.strftime("%d-%m-%Y") for s in revealed],
             {_("Whole group"): means, **dict(sorted(discipline_lines.items()))},
-            reference.bands,
-            reference.max_total,
+            instrument.bands,
+            instrument.max_total,
             band_labels={slug: str(phase.name) for slug, phase in phases.items()},
+            target=(latest.goal, _("Target: %(phase)s by %(date)s") % {
+                "phase": latest.phase.name, "date": latest.session.target_date.strftime(
+                    "%d-%m-%Y")}) if latest else None,
         )
-    return History(list(reversed(rows)), chart)
+    return History(list(reversed(rows)), chart, targets)
+
+
+def target_progress(sessions: list[Session], means: dict[Session, float | None],
+                    goals: dict[str, int], phases: dict[str, Phase]) -> list[TargetProgress]:
+    """Each target set in one of `sessions` (oldest first), with the group's total then and in
+    the next revealed session; newest first."""
+    found = []
+    for index, session in enumerate(sessions):
+        phase = phases.get(session.target_phase)
+        if phase is None or session.target_phase not in goals or session.target_date is None:
+            continue
+        later = next((s for s in sessions[index + 1:] if s in means), None)
+        found.append(TargetProgress(session, phase, goals[session.target_phase],
+                                    means.get(session), later,
+                                    means.get(later) if later else None))
+    return list(reversed(found))
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Questionnaire
-from workshop import broadcast, results
-from workshop.models import Answer, Note, Organisation, Participant, Session
+from workshop import broadcast, results, tools
+from workshop.models import Answer, Note, Organisation, Participant, Session, ToolItem, ToolVote
+from workshop.screens import slides
 
 
 class WorkshopError(Exception):
@@ -254,4 +255,146 @@ def remove_participant(session: Session, number: int) -> None:
 def add_note(session: Session, kind: str, text: str, owner: str = "") -> Note:
     note = Note.objects.create(session=session, kind=kind, text=text, owner=owner)
     announce(broadcast.notes_changed, session)
+    return note
+
+
+# The phase's own tool and the target (workshop/tools.py). The facilitator's writes stay open
+# after the session: the organisation's facilitators keep the result up to date.
+
+
+def _spec(slug: str) -> tools.Spec:
+    spec = tools.SPECS.get(slug)
+    if spec is None:
+        raise WorkshopError(_("There is no tool for that phase."), status=400)
+    return spec
+
+
+def open_tool(session: Session, slug: str) -> Session:
+    """Open the tool of phase `slug`; in the discussion the projector (and so the phones) go to
+    its first slide at once."""
+    _spec(slug)
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        locked.tool = slug
+        if locked.step == Session.DISCUSSION:
+            locked.slide = slides.TOOL_SLIDE_INDEX
+        locked.save(update_fields=["tool", "slide"])
+    announce(broadcast.slide_changed, locked)
+    return locked
+
+
+def cast_vote(participant: Participant, slug: str, choice: str, points: int) -> dict[str, int]:
+    """Give `points` to `choice` in the tool's vote (0 takes them back). The phone sends the
+    number it wants, not a change, so a double tap or a resent request changes nothing more.
+    Returns the phone's votes as saved."""
+    session = participant.session
+    spec = _spec(slug)
+    choices = [c.slug for c in tools.choices_for(spec)]
+    with transaction.atomic():
+        # The participant's row serialises one phone's taps; the step is read in the same
+        # transaction, so a vote racing the end of the discussion is refused.
+        Participant.objects.select_for_update().filter(pk=participant.pk).exists()
+        step, current_tool = Session.objects.values_list("step", "tool").get(pk=session.pk)
+        if step != Session.DISCUSSION or current_tool != slug:
+            raise WorkshopError(_("This vote is closed."))
+        current = tools.own_votes(participant, slug)
+        problem = tools.validate_vote(spec, choices, current, choice, points)
+        if problem:
+            raise WorkshopError(problem, status=400)
+        if points:
+            ToolVote.objects.update_or_create(participant=participant, tool=slug, choice=choice,
+                                              defaults={"points": points})
+            current[choice] = points
+        else:
+            participant.votes.filter(tool=slug, choice=choice).delete()
+            current.pop(choice, None)
+    announce(broadcast.state_changed, session)
+    return current
+
+
+def save_plan(session: Session, slug: str, texts: dict[str, str]) -> None:
+    """The tool's single texts (the voorlopig plan's four questions): an empty one is cleared."""
+    spec = _spec(slug)
+    with transaction.atomic():
+        for part_slug, text in texts.items():
+            part = spec.part(part_slug)
+            if part is None or part.many:
+                raise WorkshopError(_("That is not a part of this tool."), status=400)
+            items = session.tool_items.filter(tool=slug, field=part_slug, suggested=False)
+            if not text:
+                items.delete()
+            elif not items.update(text=text):
+                ToolItem.objects.create(session=session, tool=slug, field=part_slug, text=text)
+    announce(broadcast.tool_changed, session)
+
+
+def add_item(session: Session, slug: str, part_slug: str, text: str, **extras) -> ToolItem:
+    """An item of one of the tool's lists; extras the part does not carry are left out."""
+    part = _list_part(slug, part_slug)
+    allowed = {"owner": part.owner, "due": part.due, "how": part.measure,
+               "when": part.measure, "mode": part.mode}
+    values = {key: value for key, value in extras.items() if allowed.get(key) and value}
+    item = ToolItem.objects.create(session=session, tool=slug, field=part_slug, text=text,
+                                   **values)
+    announce(broadcast.tool_changed, session)
+    return item
+
+
+def _list_part(slug: str, part_slug: str) -> tools.Part:
+    part = _spec(slug).part(part_slug)
+    if part is None or not part.many:
+        raise WorkshopError(_("That is not a list of this tool."), status=400)
+    return part
+
+
+def remove_item(session: Session, item_id: int) -> None:
+    deleted, _counts = session.tool_items.filter(pk=item_id).delete()
+    if not deleted:
+        raise WorkshopError(_("That item is no longer there."), status=404)
+    announce(broadcast.tool_changed, session)
+
+
+def accept_suggestion(session: Session, item_id: int) -> None:
+    if not session.tool_items.filter(pk=item_id, suggested=True).update(suggested=False):
+        raise WorkshopError(_("That suggestion is no longer there."), status=404)
+    announce(broadcast.tool_changed, session)
+
+
+# Suggestions wait for the facilitator; a room cannot flood the console with more than these.
+MAX_WAITING_SUGGESTIONS = 50
+
+
+def suggest_item(participant: Participant, part_slug: str, text: str) -> ToolItem:
+    """A phone's suggestion for the open tool's plan, anonymous: it does not say whose it is."""
+    session = Session.objects.get(pk=participant.session_id)
+    if session.step != Session.DISCUSSION or not session.tool:
+        raise WorkshopError(_("Suggestions are closed."))
+    if not _spec(session.tool).suggestions:
+        raise WorkshopError(_("This tool takes no suggestions."), status=400)
+    _list_part(session.tool, part_slug)
+    if session.tool_items.filter(suggested=True).count() >= MAX_WAITING_SUGGESTIONS:
+        raise WorkshopError(_("Many suggestions are waiting; try again in a moment."), 429)
+    item = ToolItem.objects.create(session=session, tool=session.tool, field=part_slug,
+                                   text=text, suggested=True)
+    announce(broadcast.state_changed, session)
+    return item
+
+
+def set_target(session: Session, phase: str, date) -> Session:
+    """Where the group wants to be by `date`; an empty phase clears the target."""
+    session.target_phase = phase
+    session.target_date = date if phase else None
+    Session.objects.filter(pk=session.pk).update(target_phase=session.target_phase,
+                                                 target_date=session.target_date)
+    announce(broadcast.tool_changed, session)
+    return session
+
+
+def set_agreement_done(note: Note, done: bool) -> Note:
+    """Mark an agreement of an earlier session done, or open again."""
+    if note.kind != Note.AGREEMENT:
+        raise WorkshopError(_("Only an agreement can be marked done."), status=400)
+    note.done = done
+    note.save(update_fields=["done"])
+    announce(broadcast.notes_changed, note.session)
     return note

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from workshop import converters  # noqa: F401 (registers the `code` converter)
-from workshop.views import facilitator, participant, reports
+from workshop.views import facilitator, participant, reports, tools
 
 urlpatterns = [
     # Facilitators
@@ -15,6 +15,17 @@ urlpatterns = [
          facilitator.remove_participant, name="remove_participant"),
     path("sessions/<code:code>/notes/", facilitator.add_note, name="add_note"),
     path("sessions/<code:code>/projector/", facilitator.projector, name="projector"),
+    # The phase's tool and the target
+    path("sessions/<code:code>/tool/", tools.tool_page, name="tool_page"),
+    path("sessions/<code:code>/tool/open/", tools.open_tool, name="open_tool"),
+    path("sessions/<code:code>/tool/plan/", tools.save_plan, name="save_plan"),
+    path("sessions/<code:code>/tool/items/", tools.add_item, name="add_tool_item"),
+    path("sessions/<code:code>/tool/items/<int:item>/remove/", tools.remove_item,
+         name="remove_tool_item"),
+    path("sessions/<code:code>/tool/items/<int:item>/accept/", tools.accept_suggestion,
+         name="accept_suggestion"),
+    path("sessions/<code:code>/target/", tools.set_target, name="set_target"),
+    path("agreements/<int:note>/done/", tools.agreement_done, name="agreement_done"),
     # Reports and history
     path("sessions/<code:code>/report/", reports.report, name="report"),
     path("sessions/<code:code>/report.pdf", reports.report_pdf, name="report_pdf"),
@@ -32,4 +43,6 @@ urlpatterns = [
     path("j/<code:code>/q/<int:number>/", participant.question, name="question"),
     path("j/<code:code>/recognise/", participant.recognise, name="recognise"),
     path("j/<code:code>/done/", participant.confirm_round, name="confirm_round"),
+    path("j/<code:code>/tool/vote/", participant.tool_vote, name="tool_vote"),
+    path("j/<code:code>/tool/suggest/", participant.tool_suggest, name="tool_suggest"),
 ]

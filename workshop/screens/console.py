@@ -9,14 +9,16 @@ from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from workshop import sockets
-from workshop.forms import NoteForm
+from content.models import Phase
+from workshop import sockets, tools
+from workshop.forms import NoteForm, TargetForm, ToolItemForm
 from workshop.models import Session
-from workshop.results import PROGRESS_LIST_LIMIT
+from workshop.results import PROGRESS_LIST_LIMIT, build_results
 from workshop.screens import room
 
 LIVE_TEMPLATE = "workshop/console.html#live"
 NOTES_TEMPLATE = "workshop/console.html#notes"
+EDITOR_TEMPLATE = "workshop/tool.html#editor"
 
 # The step each step leads on to: its button is the primary one.
 FORWARD = {
@@ -94,9 +96,47 @@ def notes_context(session: Session, form: NoteForm | None = None) -> dict:
     return {"session": session, "notes": session.notes.all(), "note_form": form or NoteForm()}
 
 
+@dataclass(frozen=True)
+class ToolChoice:
+    """A button that opens a phase's tool in the console."""
+
+    phase: Phase
+    group_phase: bool  # the phase the group placed itself in
+    open: bool
+
+
+def editor_context(session: Session, error: str | None = None,
+                   item_form: ToolItemForm | None = None,
+                   target_form: TargetForm | None = None) -> dict:
+    """The tool's editor and the target, outside the console's live part: a push must not
+    replace a form the facilitator is filling in. The same editor serves after the session."""
+    phases = list(Phase.by_slug().values())
+    group = build_results(session).phase if session.results_visible else None
+    initial = {"phase": session.target_phase, "date": session.target_date}
+    tool = tools.build_tool(session) if session.tool else None
+    earlier = list(tools.open_agreements(session.organisation, before=session))
+    return {
+        "session": session,
+        "tool": tool,
+        # The console page has the live part's "tool" and "earlier_agreements" too (only in
+        # the discussion, and only in the lobby); the editor is included with these.
+        "editor_tool": tool,
+        "editor_agreements": earlier,
+        "tool_choices": [ToolChoice(p, group is not None and p.slug == group.slug,
+                                    p.slug == session.tool)
+                         for p in phases if p.slug in tools.SPECS],
+        "tool_error": error,
+        "item_form": item_form or ToolItemForm(),
+        "target_form": target_form or TargetForm(phases, initial=initial),
+        "target_phase": Phase.by_slug().get(session.target_phase),
+        "earlier_agreements": earlier,
+    }
+
+
 def page_context(request: HttpRequest, session: Session) -> dict:
     return (
-        live_context(session)
+        editor_context(session)
+        | live_context(session)
         | room.join_context(request, session)
         | notes_context(session)
         | {"socket_url": sockets.console(session.code)}

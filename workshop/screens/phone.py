@@ -21,7 +21,7 @@ from django.utils import translation
 from assessments import scoring
 from assessments.models import Option, Question
 from content.models import Phase
-from workshop import access, sockets
+from workshop import access, sockets, tools
 from workshop.models import Answer, Note, Participant, Session
 from workshop.results import answer_sets, build_results
 from workshop.screens import slides
@@ -214,9 +214,14 @@ def follow_context(session: Session, results) -> dict | None:
     agreements as they are recorded."""
     if session.step != Session.DISCUSSION or results is None or results.phase is None:
         return None
+    deck = slides.deck(session, results, discussion=True)
     return {
-        "deck": slides.deck(session, results, discussion=True),
+        "deck": deck,
         "agreements": list(session.notes.filter(kind=Note.AGREEMENT)),
+        # On the tool's slides the phones take part: the prompt and the parts of the result,
+        # and (fetched by each phone) its own vote.
+        "tool": tools.build_tool(session) if deck.current.key in ("vote", "plan") else None,
+        "target_phase": Phase.by_slug().get(session.target_phase),
     }
 
 
@@ -342,3 +347,23 @@ async def own_result_push(code: str, version: str, participant_id: int, language
                                     {"own": own_result_context(session, score)})
         _remember(_fragments, fragment_key, html, FRAGMENTS_KEPT)
     return html
+
+
+def vote_context(session: Session, participant: Participant, saved: bool = False) -> dict:
+    """One phone's vote in the open tool: the choices with its own points."""
+    spec = tools.SPECS[session.tool]
+    own = tools.own_votes(participant, spec.phase)
+    used = sum(own.values())
+    return {
+        "session": session,
+        "spec": spec,
+        "choices": [(choice, own.get(choice.slug, 0)) for choice in tools.choices_for(spec)],
+        "left": spec.budget - used,
+        "used": used,
+        "saved": saved,
+    }
+
+
+def suggest_context(session: Session) -> dict:
+    """A fresh suggestion form, saying the last one was sent."""
+    return {"session": session, "tool": tools.build_tool(session), "sent": True}

@@ -17,7 +17,8 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from workshop import access, colors, network
+from content.models import Phase
+from workshop import access, colors, network, tools
 from workshop.models import Session
 from workshop.results import build_progress, build_results
 from workshop.screens import slides
@@ -102,7 +103,10 @@ def live_context(session: Session, names_listed: int) -> dict:
     # The discussion is about the group's phase, which needs at least one complete answer set.
     discussion = (session.step in (Session.DISCUSSION, Session.CLOSED)
                   and results is not None and results.phase is not None)
-    deck = slides.deck(session, results, discussion and session.step == Session.DISCUSSION)
+    earlier = (list(tools.open_agreements(session.organisation, before=session))
+               if session.step == Session.LOBBY else [])
+    deck = slides.deck(session, results, discussion and session.step == Session.DISCUSSION,
+                       review=bool(earlier))
     context = {
         "session": session,
         "progress": build_progress(session, limit=names_listed),
@@ -113,7 +117,18 @@ def live_context(session: Session, names_listed: int) -> dict:
     }
     if any(slide.key == "notes" for slide in deck.slides):
         context |= slides.notes_for_slides(session)
+    context |= tool_context(session, discussion)
+    context["earlier_agreements"] = earlier
     return context
+
+
+def tool_context(session: Session, discussion: bool) -> dict:
+    """The open tool with its votes and result, and the group's target, once there is a
+    discussion to fill them in."""
+    return {
+        "tool": tools.build_tool(session) if discussion and session.tool else None,
+        "target_phase": Phase.by_slug().get(session.target_phase),
+    }
 
 
 def render_live(code: str, language: str, template: str, context_for) -> str:

@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from content.models import Tool
+from workshop import tools
 from workshop.models import Note, Session
 from workshop.results import QuestionShiftView, QuestionView, SessionResults
 
 TEMPLATE = "workshop/slides.html"
 # The notes slide shows the latest notes and agreements that fit on one screen.
 NOTES_ON_A_SLIDE = 6
+# Where an opened tool's slides come in the discussion: after the prompts (services.open_tool
+# moves the projector there).
+TOOL_SLIDE_INDEX = 6
 
 
 @dataclass(frozen=True)
@@ -34,22 +39,37 @@ class Slide:
         return f"{TEMPLATE}#{self.key.split('-')[0]}"
 
 
-def slides_for(session: Session, results: SessionResults | None, discussion: bool) -> list[Slide]:
-    """The slides of the session's current step, in the order the facilitator shows them."""
+def slides_for(session: Session, results: SessionResults | None, discussion: bool,
+               review: bool = False) -> list[Slide]:
+    """The slides of the session's current step, in the order the facilitator shows them.
+    `review`: the lobby begins with the open agreements of the organisation's earlier
+    sessions."""
     if session.step == Session.LOBBY:
-        return [Slide("join", _("Join"))]
+        return [Slide("join", _("Join"))] + (
+            [Slide("review", _("Our agreements so far"))] if review else [])
     if session.step == Session.ANSWERING:
         return [Slide("progress", _("Answering"))]
     if discussion:
-        return [
+        slides = [
             Slide("meaning", _("What this phase means")),
             Slide("signs", _("Does this sound familiar?")),
             Slide("story", _("From the sector")),
             Slide("tips", _("Get started")),
             Slide("tools", _("Tools")),
             Slide("prompts", _("Talk about the differences")),
-            Slide("notes", _("Notes and agreements")),
         ]
+        spec = tools.SPECS.get(session.tool)
+        if spec is not None:
+            content = Tool.by_phase().get(session.tool)
+            if spec.vote:
+                slides.append(Slide("vote", _in_language(content, "title")
+                                    if content else _("Everyone's view")))
+            slides.append(Slide("plan", _in_language(content, "result_title")
+                                if content else _("The result")))
+        slides.append(Slide("notes", _("Notes and agreements")))
+        if session.target_phase:
+            slides.append(Slide("target", _("Our target")))
+        return slides
     if session.step == Session.CLOSED:
         return [Slide("closed", _("Thank you"))]
     if results is None or not results.summary.participants:
@@ -78,6 +98,12 @@ def slides_for(session: Session, results: SessionResults | None, discussion: boo
     return slides
 
 
+def _in_language(content: Tool, name: str) -> Promise:
+    """A content text read when it is shown: the phones' stage is rendered once per language
+    from one deck."""
+    return lazy(lambda: str(getattr(content, name)), str)()
+
+
 @dataclass(frozen=True)
 class Deck:
     slides: list[Slide]
@@ -104,8 +130,9 @@ class Deck:
         return len(self.slides)
 
 
-def deck(session: Session, results: SessionResults | None, discussion: bool) -> Deck:
-    slides = slides_for(session, results, discussion)
+def deck(session: Session, results: SessionResults | None, discussion: bool,
+         review: bool = False) -> Deck:
+    slides = slides_for(session, results, discussion, review)
     # The list can shrink under the index (answers reopened, a question no longer answered).
     return Deck(slides, min(session.slide, len(slides) - 1))
 

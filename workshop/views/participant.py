@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from workshop import access, services, throttle
-from workshop.forms import CodeForm, JoinForm
+from workshop import access, services, throttle, tools
+from workshop.forms import CodeForm, JoinForm, SuggestionForm
 from workshop.identity import COOKIE_MAX_AGE, participant_cookie, participant_token
 from workshop.models import Participant, normalize_code
 from workshop.screens import phone
@@ -176,6 +176,28 @@ def recognise(request: HttpRequest, code: str) -> HttpResponse:
     return _screen(request, phone.answering_screen(session, participant, answers, 0))
 
 
+@require_http_methods(["GET", "POST"])
+@phone_fragment
+def tool_vote(request: HttpRequest, code: str) -> HttpResponse:
+    """The phone's own vote in the open tool: loaded by the tool's slide, and saved on every
+    tap (the phone sends the points it wants for one choice)."""
+    participant = _get_participant_for_phone(request, code)
+    session = participant.session
+    spec = tools.SPECS.get(session.tool)
+    if spec is None or spec.vote is None or session.step != session.DISCUSSION:
+        raise services.WorkshopError(_("This vote is closed."))
+    saved = False
+    if request.method == "POST":
+        try:
+            points = int(request.POST.get("points", ""))
+        except ValueError:
+            raise services.WorkshopError(_("Choose one of the options."), status=400) from None
+        services.cast_vote(participant, spec.phase, request.POST.get("choice", ""), points)
+        saved = True
+    return render(request, "workshop/tool.html#phone-vote",
+                  phone.vote_context(session, participant, saved))
+
+
 @require_POST
 @phone_fragment
 def confirm_round(request: HttpRequest, code: str) -> HttpResponse:
@@ -185,3 +207,16 @@ def confirm_round(request: HttpRequest, code: str) -> HttpResponse:
     services.confirm_round(participant)
     answers = phone.round_answers(participant, session.round)
     return _screen(request, phone.review_context(session, participant, answers))
+
+
+@require_POST
+@phone_fragment
+def tool_suggest(request: HttpRequest, code: str) -> HttpResponse:
+    """A suggestion for the open tool's plan: the facilitator takes it in, or not."""
+    participant = _get_participant_for_phone(request, code)
+    form = SuggestionForm(request.POST)
+    if not form.is_valid():
+        raise services.WorkshopError(_("Write a suggestion of at most 500 characters."), 400)
+    services.suggest_item(participant, form.cleaned_data["part"], form.cleaned_data["text"].strip())
+    return render(request, "workshop/tool.html#suggest-form",
+                  phone.suggest_context(participant.session))

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from workshop import reports
+from workshop import reports, tools
 from workshop.access import get_organisation_for_user, get_session_for_user, get_shared_session
 from workshop.models import Session
 
@@ -96,7 +96,9 @@ def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_organisation_for_user(request, slug)
     history = reports.organisation_history(org)
-    return render(request, "workshop/organisation.html", {"organisation": org, "history": history})
+    return render(request, "workshop/organisation.html",
+                  {"organisation": org, "history": history,
+                   "agreements": tools.all_agreements(org)})
 
 
 @login_required

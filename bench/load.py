@@ -19,6 +19,8 @@ import psutil
 FINISHED = re.compile(r"(\d+) van de (\d+) klaar")  # the console, in Dutch (the default)
 JOINED = re.compile(r"<strong>(\d+)</strong> doen mee")  # the projector
 OPTION = re.compile(r'name="option" value="(\d+)"')
+# The phase tool's vote (Ik wil: points over the parts of the business model).
+TOOL_CHOICE = re.compile(r'name="choice" value="([a-z-]+)"')
 # "Klinkt dit bekend?" after the questions: the phase descriptions' values.
 DESCRIPTION = re.compile(r'name="phase" value="([a-z-]+)"')
 DISCIPLINE = re.compile(r'name="discipline" value="([^"]+)"')
@@ -162,6 +164,9 @@ class Phone:
     confirmed: bool = False
     second_latencies: list[float] = field(default_factory=list)
     second: asyncio.Event = field(default_factory=asyncio.Event)
+    # The tool's vote (run_load(tool_vote=True)): the points this phone gave, acknowledged.
+    tool_points: int = 0
+    tool_latencies: list[float] = field(default_factory=list)
     second_revealed: asyncio.Event = field(default_factory=asyncio.Event)
     ws: aiohttp.ClientWebSocketResponse | None = None
     leaving: bool = False
@@ -246,6 +251,33 @@ class Phone:
                 self.errors.append(f"recognition: HTTP {response.status_code}")
         self.finished_at = now()
 
+
+    async def vote_in_tool(self, window: float, budget: int = 3) -> None:
+        """The Ik wil vote: the phone loads its vote, then spreads `budget` points over two
+        parts of the business model (two taps: 2 and 1), within the window."""
+        pauses = sorted(self.rng.uniform(0, window) for _ in range(2))
+        start = now()
+        sent = now()
+        screen = (await self.browser.request("GET", f"/j/{self.code}/tool/vote/",
+                                             htmx=True)).text
+        self.tool_latencies.append(now() - sent)
+        choices = sorted(set(TOOL_CHOICE.findall(screen)))
+        if len(choices) < 2:
+            self.errors.append(f"tool vote: {len(choices)} choices on the screen")
+            return
+        first, second = self.rng.sample(choices, 2)
+        for pause, (choice, points) in zip(pauses, [(first, budget - 1), (second, 1)],
+                                           strict=True):
+            await asyncio.sleep(max(0.0, start + pause - now()))
+            sent = now()
+            response = await self.browser.request(
+                "POST", f"/j/{self.code}/tool/vote/", {"choice": choice, "points": points},
+                htmx=True)
+            if response.status_code != 200:
+                self.errors.append(f"tool vote: HTTP {response.status_code}")
+                return
+            self.tool_latencies.append(now() - sent)
+            self.tool_points += points
 
     async def answer_second_round(self, window: float, change: float = 0.3) -> None:
         """The review screen of the second round: one phone in three (`change`) taps another
@@ -358,9 +390,11 @@ async def change_step(facilitator: Browser, code: str, step: str) -> float:
 async def run_load(bases: list[str], code: str, phones: int, window: float = 10.0,
                    credentials: tuple[str, str] = ("bench-facilitator", "bench-password-123"),
                    pids: list[int] | None = None, seed: int = 1,
-                   join_concurrency: int = 200, second_round: bool = False) -> dict:
-    """Play a whole session and return the measurements. With `second_round`, the session
-    goes on after the reveal with a second round and its reveal."""
+                   join_concurrency: int = 200, second_round: bool = False,
+                   tool_vote: bool = False) -> dict:
+    """Play a whole session and return the measurements. With `tool_vote`, the session goes
+    on after the reveal to the discussion and the Ik wil tool's vote; with `second_round`,
+    then to a second round and its reveal."""
     rng = random.Random(seed)
     sampler = ServerSampler(pids) if pids else None
     samples: dict[str, dict] = {}
@@ -426,6 +460,30 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         await asyncio.wait([asyncio.create_task(p.revealed.wait()) for p in connected],
                            timeout=30)
         sample("revealed")
+
+        tool = None
+        if tool_vote:
+            await change_step(facilitator, code, "discussion")
+            tool_sent = now()
+            response = await facilitator.request("POST", f"/sessions/{code}/tool/open/",
+                                                 {"tool": "ik-wil"}, htmx=True)
+            if response.status_code != 200:
+                raise RuntimeError(f"open the tool: HTTP {response.status_code}")
+
+            async def vote(phone: Phone) -> None:
+                try:
+                    await phone.vote_in_tool(window)
+                except Exception as exc:
+                    phone.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+            await asyncio.gather(*(vote(phone) for phone in connected))
+            tool = {
+                "seconds": round(now() - tool_sent, 2),
+                "points_acked": sum(p.tool_points for p in connected),
+                "phones_voted": sum(1 for p in connected if p.tool_points),
+                "post_latency": percentiles([x for p in connected for x in p.tool_latencies]),
+            }
+            sample("tool_voted")
 
         second = None
         if second_round:
@@ -522,6 +580,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
     }
     if second is not None:
         result["second_round"] = second
+    if tool is not None:
+        result["tool_vote"] = tool
     if sampler:
         result["server"] = server_figures(samples, len(connected), result["answers"]["acked"])
     return result

@@ -59,7 +59,7 @@ def scenario_env(name: str, tmp: str) -> dict:
 
 
 def run_scenario(name: str, phones: int, window: float, seed: int = 1,
-                 second_round: bool = False) -> dict:
+                 second_round: bool = False, tool_vote: bool = False) -> dict:
     processes = SCENARIOS[name][0]
     with tempfile.TemporaryDirectory() as tmp:
         env = scenario_env(name, tmp)
@@ -68,13 +68,16 @@ def run_scenario(name: str, phones: int, window: float, seed: int = 1,
             started = time.time()
             result = asyncio.run(run_load(cluster.bases, code, phones, window,
                                           credentials=FACILITATOR, pids=cluster.pids, seed=seed,
-                                          second_round=second_round))
+                                          second_round=second_round, tool_vote=tool_vote))
             result["wall_seconds"] = round(time.time() - started, 1)
             result["server_log_tail"] = cluster.log_tail(1500)
         stored = count_answers(env, code)
     result["database"] = stored
     result["lost_answers"] = max(0, result["answers"]["acked"] - stored["answers"])
     result["lost_votes"] = max(0, result["votes"]["acked"] - stored["votes"])
+    if "tool_vote" in result:
+        tool = result["tool_vote"]
+        tool["lost_points"] = max(0, tool["points_acked"] - stored.get("tool_points", 0))
     if "second_round" in result:
         second = result["second_round"]
         # Every change acknowledged is in the database, and every "done".
@@ -119,6 +122,13 @@ def markdown(result: dict, base: dict | None) -> str:
         ("phones missing their own result", r["own_result"]["missing"]),
         ("errors / disconnects", f"{r['errors']} / {r['disconnects']}"),
     ]
+    if "tool_vote" in r:
+        tool = r["tool_vote"]
+        rows += [
+            ("tool vote: phones voted; points acked / lost",
+             f"{tool['phones_voted']}; {tool['points_acked']} / {tool['lost_points']}"),
+            ("tool vote: GET and POST p50 / p95 / p99 (ms)", _ppp(tool["post_latency"])),
+        ]
     if "second_round" in r:
         second = r["second_round"]
         rows += [
@@ -172,13 +182,15 @@ def main() -> None:
                         help="seconds within which each phone answers every question")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the bare websockets broadcast baseline")
+    parser.add_argument("--tool-vote", action="store_true",
+                        help="after the reveal, the discussion and the Ik wil tool's vote")
     parser.add_argument("--second-round", action="store_true",
                         help="after the reveal, a second round (a third of the phones change "
                              "an answer) and its reveal")
     args = parser.parse_args()
 
     result = run_scenario(args.scenario, args.phones, args.window,
-                          second_round=args.second_round)
+                          second_round=args.second_round, tool_vote=args.tool_vote)
     base = None
     if not args.no_baseline:
         base = asyncio.run(baseline.measure(args.phones, payload_bytes=4096))
@@ -186,6 +198,7 @@ def main() -> None:
     result["machine"] = machine()
     result["command"] = (f"python -m bench.run --scenario {args.scenario} "
                          f"--phones {args.phones} --window {args.window}"
+                         + (" --tool-vote" if args.tool_vote else "")
                          + (" --second-round" if args.second_round else ""))
     OUT.mkdir(exist_ok=True)
     stem = OUT / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.scenario}-{args.phones}"

@@ -69,10 +69,12 @@ def prepare(env: dict, disciplines: list[str] | None = None, auto_reveal: bool =
 
 def count_answers(env: dict, code: str) -> dict:
     """What the database holds of a run: participants, first-round answers, recognition
-    votes, and of a second round the answers changed and the phones that said "done"."""
+    votes, of a second round the answers changed and the phones that said "done", and the
+    points given in the tool's vote."""
     script = (
         "from django.db.models import F, OuterRef, Subquery\n"
-        "from workshop.models import Answer, Participant\n"
+        "from django.db.models import Sum\n"
+        "from workshop.models import Answer, Participant, ToolVote\n"
         f"people = Participant.objects.filter(session__code={code!r})\n"
         f"answers = Answer.objects.filter(participant__session__code={code!r})\n"
         "first = answers.filter(round=1, participant=OuterRef('participant'), "
@@ -81,13 +83,17 @@ def count_answers(env: dict, code: str) -> dict:
         ".exclude(option=F('first')).values('participant').distinct().count()\n"
         "print(people.count(), answers.filter(round=1).count(), "
         "people.exclude(recognised='').count(), changed, "
-        "people.filter(confirmed_round=2).count())\n"
+        "people.filter(confirmed_round=2).count(), "
+        f"ToolVote.objects.filter(participant__session__code={code!r})"
+        ".aggregate(n=Sum('points'))['n'] or 0)\n"
     )
     figures = manage(env, "shell", "-c", script).strip().splitlines()[-1].split()
-    participants, answers, votes, changed, confirmed = (int(x) for x in figures)
+    participants, answers, votes, changed, confirmed, points = (int(x) for x in figures)
     stored = {"participants": participants, "answers": answers, "votes": votes}
     if confirmed:
         stored |= {"second_round_changed": changed, "second_round_confirmed": confirmed}
+    if points:
+        stored["tool_points"] = points
     return stored
 
 

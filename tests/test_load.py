@@ -24,7 +24,7 @@ def test_fifty_phones_lose_nothing(cluster_env):
     with Cluster(cluster_env) as cluster:
         result = asyncio.run(run_load(cluster.bases, code, PHONES, window=2.0,
                                       credentials=FACILITATOR, pids=cluster.pids,
-                                      second_round=True))
+                                      second_round=True, tool_vote=True))
     stored = count_answers(cluster_env, code)
     second = result["second_round"]
 
@@ -40,6 +40,9 @@ def test_fifty_phones_lose_nothing(cluster_env):
     assert result["reveal_to_phones"]["n"] == PHONES
     assert result["reveal_to_phones"]["missing"] == 0
     assert result["own_result"]["missing"] == 0
+    # The Ik wil vote in the discussion: every phone gives its 3 points, all stored.
+    assert result["tool_vote"]["phones_voted"] == PHONES
+    assert result["tool_vote"]["points_acked"] == stored["tool_points"] == PHONES * 3
     # The second round: every phone is sent it, some change an answer, all say "done"; every
     # change and every "done" is stored, and every phone gets the second reveal.
     assert second["push"]["n"] == PHONES

@@ -25,7 +25,8 @@ path_parts = st.one_of(st.sampled_from(HOSTILE[:16]),
 FIELDS = ["code", "name", "discipline", "join_key", "option", "step", "kind", "text", "owner",
           "title", "organisation", "questionnaire", "disciplines", "auto_reveal", "action",
           "username", "password", "language", "next", "a", "b", "q1", "q2", "q3", "q4",
-          "csrfmiddlewaretoken"]
+          "csrfmiddlewaretoken", "phase", "ask_recognition", "tool", "choice", "points", "part",
+          "target_phase", "target_date", "owner", "due", "done"]
 # What an HTTP header can carry: one byte per character (the test client's WSGI environ
 # refuses anything else before the request reaches the app).
 cookies = st.one_of(st.sampled_from([h for h in HOSTILE if max(h or "a") <= "\xff"]),
@@ -41,7 +42,9 @@ FACILITATOR_URLS = [
     "/sessions/", "/sessions/new/", "/sessions/{code}/", "/sessions/{code}/step/",
     "/sessions/{code}/resend/", "/sessions/{code}/participants/{n}/remove/",
     "/sessions/{code}/notes/", "/sessions/{code}/projector/", "/sessions/{code}/report/",
-    "/sessions/{code}/report.csv", "/sessions/{code}/share/",
+    "/sessions/{code}/report.csv", "/sessions/{code}/share/", "/sessions/{code}/tool/",
+    "/sessions/{code}/tool/open/", "/sessions/{code}/tool/plan/", "/sessions/{code}/tool/items/",
+    "/sessions/{code}/target/", "/agreements/{n}/done/",
     "/organisations/{slug}/", "/organisations/{slug}/compare/",
     "/sessions/{x}/", "/sessions/{x}/step/", "/sessions/{x}/report.csv", "/sessions/{x}/delete/",
     "/organisations/{x}/", "/organisations/{x}/compare/",
@@ -49,6 +52,8 @@ FACILITATOR_URLS = [
 PUBLIC_URLS = [
     "/", "/phases/", "/phases/{x}/", "/quiz/", "/join", "/j/{code}/", "/j/{code}/q/",
     "/j/{code}/q/{n}/", "/j/{x}/", "/j/{x}/q/", "/j/{x}/q/{n}/", "/r/{token}/", "/r/{x}/",
+    "/j/{code}/recognise/", "/j/{code}/done/", "/j/{code}/tool/vote/", "/j/{code}/tool/suggest/",
+    "/j/{x}/recognise/", "/j/{x}/done/",
     "/healthz", "/i18n/setlang/", "/login/", "/logout/",
 ]
 

@@ -71,6 +71,16 @@ def browser():
         browser.close()
 
 
+def log_in(page, server: str) -> None:
+    """The e2e facilitator logs in on `page`; confirm dialogs are accepted."""
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(server + "/login/")
+    page.fill("input[name=username]", "facil")
+    page.fill("input[name=password]", "e2e-password")
+    page.click("button:has-text('Inloggen')")
+    page.wait_for_url("**/sessions/")
+
+
 def shoot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -94,11 +104,7 @@ def test_a_whole_workshop(server, browser):
     violations = []
     facilitator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     watch_for_csp_violations(facilitator, violations)
-    facilitator.on("dialog", lambda dialog: dialog.accept())
-    facilitator.goto(server + "/login/")
-    facilitator.fill("input[name=username]", "facil")
-    facilitator.fill("input[name=password]", "e2e-password")
-    facilitator.click("button:has-text('Inloggen')")
+    log_in(facilitator, server)
     facilitator.goto(server + "/sessions/new/")
     facilitator.fill("input[name=title]", "Teamdag digitaal")
     facilitator.click("button:has-text('Open de sessie')")
@@ -258,12 +264,7 @@ DUTCH_PHASES = ["Ik zie", "Ik wil", "Ik kan", "Ik doe"]
 def facilitator(server, browser):
     """A logged-in facilitator's page; `open_session` opens a session on it."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(server + "/login/")
-    page.fill("input[name=username]", "facil")
-    page.fill("input[name=password]", "e2e-password")
-    page.click("button:has-text('Inloggen')")
-    page.wait_for_url("**/sessions/")
+    log_in(page, server)
     yield page
     page.context.close()
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bench.servers import manage
-from tests.test_browser import ARTIFACTS, browser, e2e_server  # noqa: F401 (fixtures)
+from tests.test_browser import ARTIFACTS, browser, e2e_server, log_in  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -77,11 +77,7 @@ def test_every_slide_fits_the_beamer_and_follows_the_console(e2e_server, browser
     env = server.env
     code = manage(env, "shell", "-c", SEED.format(disciplines=DISCIPLINES)).strip().splitlines()[-1]
     console = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    console.on("dialog", lambda dialog: dialog.accept())
-    console.goto(server.base + "/login/")
-    console.fill("input[name=username]", "facil")
-    console.fill("input[name=password]", "e2e-password")
-    console.click("button:has-text('Inloggen')")
+    log_in(console, server.base)
     console.goto(f"{server.base}/sessions/{code}/")
     projectors = {}
     for width, height in SIZES:

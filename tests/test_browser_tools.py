@@ -15,6 +15,7 @@ from tests.test_browser import (  # noqa: F401 (fixtures)
     choose,
     e2e_server,
     join_as,
+    log_in,
     phone_page,
     shoot,
 )
@@ -39,12 +40,7 @@ def test_the_room_fills_in_the_tool_and_sets_a_target(e2e_server, browser):  # n
     expect.set_options(timeout=8000)
     server = e2e_server.base
     console = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    console.on("dialog", lambda dialog: dialog.accept())
-    console.goto(server + "/login/")
-    console.fill("input[name=username]", "facil")
-    console.fill("input[name=password]", "e2e-password")
-    console.click("button:has-text('Inloggen')")
-    console.wait_for_url("**/sessions/")
+    log_in(console, server)
     console.goto(server + "/sessions/new/")
     console.fill("input[name=title]", "Teamdag: waar innoveren we?")
     console.uncheck("input[name=ask_recognition]")  # the tools are what this test is about

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 0.0.0.0
 PORT ?= 8000
 
-.PHONY: run test lint setup messages pdf-deps browser-deps clean
+.PHONY: run test lint setup messages pdf-deps browser-deps gettext-deps clean
 
 # The versions (and hashes) of everything installed are in requirements.lock, made from
 # pyproject.toml with pip-compile (the README says how to refresh it); the app itself goes in on
@@ -51,16 +51,22 @@ pdf-deps:
 browser-deps:
 	$(call apt_install,chromium:"test -x /usr/bin/chromium")
 
+# makemessages runs GNU gettext: `make messages`, and the test that compares the catalogue with
+# the texts in the code and templates.
+gettext-deps:
+	$(call apt_install,gettext:"command -v xgettext")
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) pdf-deps browser-deps lint
+test: $(STAMP) pdf-deps browser-deps gettext-deps lint
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null || (echo "Missing migrations: run manage.py makemigrations" && exit 1)
 	$(VENV)/bin/pytest
 
-# Regenerate the translation catalogue after changing texts (needs GNU gettext).
-messages: $(STAMP)
-	$(PY) manage.py makemessages -l nl --ignore=.venv --ignore=bench
+# Regenerate the translation catalogue after changing texts (needs GNU gettext). Texts no
+# longer in the code leave the catalogue (tests/test_translations.py fails on them).
+messages: $(STAMP) gettext-deps
+	$(PY) manage.py makemessages -l nl --no-obsolete --ignore=.venv --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

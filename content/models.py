@@ -49,6 +49,14 @@ class Phase(models.Model):
             "phases", lambda: {p.slug: p for p in cls.objects.prefetch_related("items")}
         )
 
+    @property
+    def gist(self) -> str:
+        """The summary's first sentence, in the active language: what the phase means, in the
+        publication's words, for the report's first page."""
+        text = str(self.summary)
+        end = text.find(". ")
+        return text if end < 0 else text[: end + 1]
+
     def in_use(self) -> bool:
         """Whether a questionnaire's score band places totals in this phase."""
         return ScoreBand.objects.filter(phase=self.slug).exists()

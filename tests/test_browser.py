@@ -184,7 +184,7 @@ def test_a_whole_workshop(server, browser):
         expect(page.locator("#stage")).to_contain_text("De groep")
     expect(ans.locator("#my-result")).to_contain_text("Ik doe")  # 3 + 2 + 3 + 2 = 10
     expect(ans.locator("#my-result")).to_contain_text(
-        "Jij herkent “Ik kan”; de quiz zegt “Ik doe”.")
+        "Jij herkent ‘Ik kan’; de quiz zegt ‘Ik doe’.")
     expect(console.locator(".recognition-table")).to_be_visible()
     expect(projector.locator("#projector-live")).to_contain_text("De groep")
     assert "Ans" not in projector.locator("#projector-live").inner_text()

@@ -119,7 +119,7 @@ def test_it_shows_the_results_after_the_reveal(alice_client, workshop, phone, ph
     assert "Fase van de groep" in r.text
     assert "Ik doe" in r.text  # mean (10 + 7) / 2 = 8.5
     assert "<strong>8,5</strong>" in r.text
-    assert "1 van de 2 kozen hetzelfde antwoord." in r.text
+    assert "1 van de 2 koos hetzelfde antwoord." in r.text
 
 
 def test_it_shows_the_phase_content_in_the_discussion(alice_client, workshop, phone, phone2):

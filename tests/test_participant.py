@@ -162,7 +162,7 @@ def test_it_rejects_answers_after_the_lock_and_keeps_the_saved_ones(phone, works
     move(workshop, Session.REVEALED)
     r = answer(phone, workshop, 1, 1)
     assert r.status_code == 409
-    assert "Je opgeslagen antwoorden tellen nog" in r.text
+    assert "Je opgeslagen antwoorden tellen mee" in r.text
     assert participant.answers.get().option_id == option_id(workshop, 1, 3)
 
 
@@ -192,7 +192,7 @@ def test_it_hides_the_own_result_until_the_reveal(phone, workshop):
     assert "Jouw score" in r.text
     assert "<strong>4</strong>" in r.text
     assert "Ik kan" in r.text
-    assert "Op de grens met “Ik wil”" in r.text
+    assert "Op de grens met ‘Ik wil’" in r.text
 
 
 def test_a_reloaded_phone_opens_at_its_first_open_question(phone, workshop):

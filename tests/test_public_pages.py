@@ -56,7 +56,7 @@ def test_it_scores_the_quiz_and_shows_the_phase_advice(client, questionnaire):
 def test_it_flags_a_total_on_the_border(client, questionnaire):
     r = client.post("/quiz/", choose(questionnaire, "3122"))  # 2 + 0 + 1 + 1 = 4
     assert "<strong>4</strong> / 10" in r.text
-    assert "op de grens met “Ik wil”" in r.text
+    assert "op de grens met ‘Ik wil’" in r.text
 
 
 def test_it_asks_for_missing_answers_with_a_400(client, questionnaire):

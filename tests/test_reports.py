@@ -2,9 +2,13 @@
 
 import csv
 import io
+import re
 import secrets
+import shutil
+import subprocess
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -45,7 +49,7 @@ def test_the_report_shows_everything_a_board_needs(alice_client, revealed):
     assert "<strong>8,5</strong>" in text and "Ik doe" in text  # (10 + 7) / 2
     assert "kozen hetzelfde antwoord" in text
     assert "Plan van Aanpak schrijven" in text
-    assert "Aanbevolen voor de fase Ik doe" in text
+    assert "Aanbevolen voor de fase ‘Ik doe’ (Aanpakken)" in text
     assert "Beproefde methodes" in text  # a tool of the phase
     for name in ["Ans", "Bram", "Cas"]:
         assert f">{name}<" not in text  # names are not in the report (the note's owner aside)
@@ -147,12 +151,143 @@ def test_the_pdf_has_the_report_in_it(alice_client, revealed):
     assert r.status_code == 200
     assert r["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(streamed(r)))
-    assert 2 <= len(reader.pages) <= 8
-    text = " ".join(page.extract_text() for page in reader.pages)
+    assert 2 <= len(reader.pages) <= 4
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert revealed.title in text
     assert "Ik doe" in text
     assert "Welke uitspraak hoor je vaak in jouw organisatie?" in text
     assert "1 / " in text and "Museum Noord" in text  # page numbers and the header
+
+
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+
+
+def pdf_pages(session: Session, artifacts: str = "") -> list[str]:
+    """The text of each page of the session's PDF, its whitespace (no-break spaces too) made
+    single spaces. With `artifacts`, the pages are also drawn as PNGs in test-artifacts/, to
+    look at as a reader would (when poppler's pdftoppm is installed)."""
+    pdf = reports.write_pdf(reports.report_pdf_html(session))
+    if artifacts and shutil.which("pdftoppm"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-", str(ARTIFACTS / artifacts)],
+                       input=pdf, check=True)
+    reader = PdfReader(io.BytesIO(pdf))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def test_the_first_page_sums_the_session_up_in_numbers_that_match(revealed):
+    from workshop.results import build_results
+
+    results = build_results(revealed)
+    cover = pdf_pages(revealed)[0]
+
+    found = re.search(r"Met gemiddeld (\d+,\d) van de (\d+) punten staat (.+?) in de fase "
+                      r"‘(.+?)’ \((.+?)\)\.", cover)
+    assert found, cover
+    mean, most, organisation, phase, subtitle = found.groups()
+    assert number(mean) == round(results.summary.mean, 1) == 8.5
+    assert int(most) == results.max_total == 10
+    assert organisation == "Museum Noord"
+    assert (phase, subtitle) == (results.phase.name, results.phase.subtitle) == ("Ik doe",
+                                                                                "Aanpakken")
+    # What the phase means, in the publication's words.
+    assert "De organisatie is volop bezig digitale verdienmodellen te ontdekken" in cover
+
+    found = re.search(r"(\d+) van de (\d+) collega’s plaats(?:t|en) de organisatie zelf ook in "
+                      r"deze fase\.", cover)
+    assert found, cover
+    assert (int(found[1]), int(found[2])) == (dict(results.summary.phase_counts)["ik-doe"],
+                                              results.summary.participants) == (2, 2)
+
+    found = re.search(r"Het minst eens waren ze het over vraag (\d) \((.+?)\): (\d+) van de "
+                      r"(\d+) (?:koos|kozen) hetzelfde antwoord\.", cover)
+    assert found, cover
+    least = results.least_agreed[0]
+    assert int(found[1]) == least.number
+    assert found[2].casefold() == str(least.question.short).casefold()
+    assert (int(found[3]), int(found[4])) == (least.result.modal_count, least.result.answered)
+
+    # One discipline of two complete answer sets: nothing to compare.
+    assert "te weinig collega’s per discipline" in cover
+    found = re.search(r"De groep maakte (\d+) afspra(?:ak|ken): (.+?) \(Ans\)", cover)
+    assert found, cover
+    assert (int(found[1]), found[2]) == (1, "Plan van Aanpak schrijven")
+
+
+def test_the_summary_names_the_largest_difference_between_disciplines(questionnaire, museum):
+    from workshop.results import build_results
+
+    session = _revealed_with(museum, [
+        ("Marketing", "4243"), ("Marketing", "3232"), ("ICT", "1111"), ("ICT", "2111"),
+    ])
+    results = build_results(session)
+    cover = pdf_pages(session)[0]
+    found = re.search(r"Het grootste verschil tussen disciplines zit (?:bij vraag (\d) \((.+?)\)"
+                      r"|in het totaal): (.+?) scoort gemiddeld (\d+,\d) en (.+?) (\d+,\d)\.",
+                      cover)
+    assert found, cover
+    gap = results.gaps[0]
+    assert (int(found[1]) if found[1] else None) == (gap.question.number if gap.question
+                                                      else None)
+    assert (found[3], found[5]) == (gap.high, gap.low)
+    assert number(found[4]) == round(gap.result.high_mean, 1)
+    assert number(found[6]) == round(gap.result.low_mean, 1)
+    assert "Er zijn geen afspraken vastgelegd." in cover
+
+
+# Answer sets around each phase's band (totals 0/1, 3/1, 5/6 and 10/7), so that the colleagues
+# do not all agree, as in a real session.
+AROUND_PHASE = {"ik-zie": ("1111", "2111"), "ik-wil": ("2211", "2111"),
+                "ik-kan": ("2222", "3222"), "ik-doe": ("4243", "3232")}
+
+
+def _demo_session(organisation, participants: int, phase: str) -> Session:
+    """A closed session as `manage.py demo_session` makes them: six disciplines, a note and
+    two agreements, and `participants` complete answer sets around `phase`."""
+    from assessments.models import Questionnaire
+    from workshop.management.commands.demo_session import DISCIPLINES, NOTES
+
+    questionnaire = Questionnaire.get_default()
+    session = Session.objects.create(
+        organisation=organisation, questionnaire=questionnaire, title="Jaarlijkse meting",
+        disciplines=DISCIPLINES, step=Session.CLOSED, revealed_at=timezone.now(),
+        closed_at=timezone.now(),
+    )
+    questions = [(q, list(q.options.all())) for q in questionnaire.ordered_questions()]
+    answers = []
+    for number_ in range(1, participants + 1):
+        participant = Participant.objects.create(
+            session=session, number=number_, discipline=DISCIPLINES[number_ % len(DISCIPLINES)])
+        choices = AROUND_PHASE[phase][number_ % 3 == 0]
+        answers += [Answer(participant=participant, question=question,
+                           option=options[int(choice) - 1])
+                    for (question, options), choice in zip(questions, choices, strict=True)]
+    Answer.objects.bulk_create(answers)
+    for kind, text, owner in NOTES:
+        Note.objects.create(session=session, kind=kind, text=text, owner=owner)
+    return session
+
+
+@pytest.mark.parametrize("phase", list(AROUND_PHASE))
+def test_a_demo_session_of_fifty_fits_on_four_pages(questionnaire, museum, phase):
+    from workshop.results import build_results
+
+    session = _demo_session(museum, 50, phase)
+    assert build_results(session).phase.slug == phase
+    pages = pdf_pages(session, artifacts=f"report-50-{phase}")
+    assert len(pages) <= 4
+    assert "Verslag van de Digitaal DNA-workshop Jaarlijkse meting" in pages[0]
+    assert "Samenvatting Met gemiddeld" in pages[0]
+    # The phase's tips and tools open a page of their own, and end on it.
+    starts = [i for i, page in enumerate(pages) if "Aanbevolen voor de fase" in page]
+    assert len(starts) == 1 and starts[0] >= 1
+    assert "Aanbevolen voor de fase" not in pages[starts[0] - 1]
+    assert pages[starts[0]].startswith("Aanbevolen voor de fase")
+    assert starts[0] == len(pages) - 1
 
 
 def test_the_pdf_is_tagged_for_screen_readers_with_its_language_and_title(alice_client,

@@ -225,7 +225,7 @@ def test_the_reveal_sets_recognised_beside_measured_on_every_surface(recognised,
 
     console = alice_client.get(f"/sessions/{session.code}/").content.decode()
     assert "recognition-table" in console
-    assert "De fase die de quiz geeft, wordt herkend door 1 van 4 collega's (25%)." in console
+    assert "De fase die de quiz geeft, wordt herkend door 1 van 4 collega’s (25%)." in console
     report = alice_client.get(f"/sessions/{session.code}/report/").content.decode()
     assert "recognition-table" in report
 
@@ -242,9 +242,9 @@ def test_the_reveal_sets_recognised_beside_measured_on_every_surface(recognised,
 
     # Each phone its own: what it recognised beside what its answers give.
     first = phones[0].get(f"/j/{session.code}/").content.decode()
-    assert "Jij herkent ook “Ik doe”" in first
+    assert "Jij herkent ook ‘Ik doe’" in first
     second = phones[1].get(f"/j/{session.code}/").content.decode()
-    assert "Jij herkent “Ik kan”; de quiz zegt “Ik zie”." in second
+    assert "Jij herkent ‘Ik kan’; de quiz zegt ‘Ik zie’." in second
     assert "recognition-table" not in second
 
 
@@ -261,7 +261,7 @@ def test_the_csv_and_the_pdf_contain_the_recognised_phases(recognised, alice_cli
 
     pdf = PdfReader(io.BytesIO(reports.write_pdf(reports.report_pdf_html(session))))
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
-    assert "wordt herkend door 1 van 4 collega's (25%)." in text
+    assert "wordt herkend door 1 van 4 collega’s (25%)." in text
 
 
 def test_the_csv_keeps_the_small_group_rule_for_the_recognised_phase(recognising_workshop):
@@ -383,7 +383,7 @@ def test_the_second_reveal_shows_how_the_group_moved(discussed, alice_client):
     console = alice_client.get(f"/sessions/{session.code}/").content.decode()
     assert "Op minstens één vraag een ander antwoord: <strong>2</strong> van 3" in console
     phone = phones[0].get(f"/j/{session.code}/").content.decode()
-    assert "In de eerste ronde: 0 (“Ik zie”)." in phone
+    assert "In de eerste ronde: 0 (‘Ik zie’)." in phone
 
     rows = list(csv.reader(io.StringIO(reports.report_csv(session).lstrip("\ufeff")),
                            delimiter=";"))

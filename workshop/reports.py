@@ -17,8 +17,11 @@ from django.utils.translation import gettext as _
 from assessments import scoring
 from content.models import Phase
 from workshop import charts, tools
-from workshop.models import Organisation, Session
+from workshop.models import Note, Organisation, Session
 from workshop.results import (
+    GapView,
+    QuestionView,
+    SessionResults,
     answer_sets,
     build_progress,
     build_results,
@@ -27,17 +30,86 @@ from workshop.results import (
 )
 
 
+@dataclass(frozen=True)
+class ReportSummary:
+    """What the report's first page says in a few sentences, for a board member who reads
+    nothing else: the group's total and phase and what that phase means, how far the
+    colleagues agreed, the largest difference between disciplines, and the agreements."""
+
+    mean: float
+    max_total: int
+    phase: Phase
+    border_phase: Phase | None
+    participants: int  # complete answer sets
+    in_phase: int  # of those, how many place the organisation in the group's phase
+    least_agreed: QuestionView | None  # None: everyone chose the same answer every time
+    largest_gap: GapView | None  # None: too few colleagues per discipline to compare
+    agreements: list[Note]
+
+    @property
+    def phase_name(self) -> str:
+        return _unbroken(self.phase.name)
+
+    @property
+    def border_phase_name(self) -> str:
+        return _unbroken(self.border_phase.name) if self.border_phase else ""
+
+    @property
+    def least_agreed_label(self) -> str:
+        return _in_running_text(self.least_agreed.question) if self.least_agreed else ""
+
+    @property
+    def largest_gap_label(self) -> str:
+        gap = self.largest_gap
+        return _in_running_text(gap.question.question) if gap and gap.question else ""
+
+
+def _unbroken(name: object) -> str:
+    """A phase's name with no-break spaces: never "Ik" at the end of a line and "kan" on the
+    next."""
+    return str(name).replace(" ", "\u00a0")
+
+
+def _in_running_text(question) -> str:
+    """A question's short name as it reads inside a sentence: "vraag 1 (de begrippen)". The
+    short names are common nouns (assessments/data), so only the first letter changes."""
+    label = str(question.short or question.text)
+    return label[:1].lower() + label[1:]
+
+
+def report_summary(results: SessionResults | None, notes: list[Note]) -> ReportSummary | None:
+    """The summary of revealed results; None before the reveal or without a complete answer
+    set, when there is nothing to sum up."""
+    if results is None or results.phase is None or results.summary.mean is None:
+        return None
+    in_phase = dict(results.summary.phase_counts).get(results.phase.slug, 0)
+    least = next((v for v in results.least_agreed if (v.result.agreement or 0) < 1), None)
+    return ReportSummary(
+        mean=results.summary.mean,
+        max_total=results.max_total,
+        phase=results.phase,
+        border_phase=results.border_phase,
+        participants=results.summary.participants,
+        in_phase=in_phase,
+        least_agreed=least,
+        largest_gap=results.gaps[0] if results.gaps else None,
+        agreements=[note for note in notes if note.kind == Note.AGREEMENT],
+    )
+
+
 def report_context(session: Session, *, show_facilitator: bool = False) -> dict:
     """What the report shows. `show_facilitator` names who created the session: only in the
     facilitators' own report, never through a share link, which anyone with it can read."""
     # Before the reveal the results are not even built: the template cannot show what it
     # does not get.
     results = build_results(session) if session.results_visible else None
+    notes = list(session.notes.all())
     return {
         "session": session,
         "results": results,
+        "summary": report_summary(results, notes),
         "progress": build_progress(session),
-        "notes": session.notes.all(),
+        "notes": notes,
         "phase": results.phase if results else None,
         "show_facilitator": show_facilitator,
         "tool": _tool_result(session),

@@ -433,3 +433,21 @@ def test_nobody_is_taken_out_of_the_first_rounds_results_in_the_second(discussed
     assert session.participants.count() == 3
     console = alice_client.get(f"/sessions/{session.code}/").content.decode()
     assert 'class="remove"' not in console
+
+
+def test_the_demo_session_with_both_rounds_prints_on_four_pages(db):
+    """Recognition, the shift and the phase's own page still fit the board's four pages."""
+    from django.core.management import call_command
+
+    if not reports.pdf_available():
+        pytest.skip("WeasyPrint is not installed")
+    from pypdf import PdfReader
+
+    call_command("demo_session")
+    latest = Session.objects.filter(organisation__slug="demo").order_by("-created_at").first()
+    assert latest.revealed_round == 2
+    pdf = PdfReader(io.BytesIO(reports.write_pdf(reports.report_pdf_html(latest))))
+    assert len(pdf.pages) <= 4
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "Tweede ronde: hoe het gesprek de groep bewoog" in text
+    assert "wordt herkend door" in text

@@ -29,7 +29,8 @@ def free_port() -> int:
 def server_env(database_url: str, redis_url: str | None = None, debug: bool = False) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1" if debug else "0",
            "SECRET_KEY": "bench-" + "k" * 50, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-           "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "ERROR"}
+           "SECURE_SSL_REDIRECT": "0",
+           "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url

@@ -245,6 +245,7 @@ def main() -> None:
 
 
 def one_run(args: argparse.Namespace) -> dict:
+    measured = commit()  # the code the servers start with
     loadavg_before = load_average()
     result = run_scenario(args.scenario, args.phones, args.window)
     base = None
@@ -252,7 +253,7 @@ def one_run(args: argparse.Namespace) -> dict:
         base = asyncio.run(baseline.measure(args.phones, payload_bytes=4096))
         result["baseline"] = base
     result["failures"] = failures(result)
-    result["commit"] = commit()
+    result["commit"] = measured
     result["loadavg_before"] = loadavg_before
     result["loadavg_after"] = load_average()
     result["machine"] = machine()

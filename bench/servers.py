@@ -110,9 +110,12 @@ class Cluster:
             self.logs.append(log)
             with log.open("wb") as stderr:
                 self.popen.append(subprocess.Popen(
-                    # A listen backlog for a crowd joining at once (Twisted's default is 50).
+                    # As `make run` serves: a listen backlog for a crowd joining at once
+                    # (Twisted's default is 50), and time for a socket to be accepted while
+                    # the process works through a queue of joins (daphne's default is 5 s).
                     [sys.executable, "-m", "daphne", "-e",
                      f"tcp:port={port}:interface=127.0.0.1:backlog=4096",
+                     "--websocket_connect_timeout", "30",
                      "config.asgi:application"],
                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr,
                 ))

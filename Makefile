@@ -21,14 +21,17 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
-# daphne listens with a backlog for a room of phones joining at once (Twisted's default is 50).
+# daphne listens with a backlog for a room of phones joining at once (Twisted's default is 50),
+# and gives a socket 30 s to be accepted (its default, 5 s, refused phones whose socket waited
+# behind a queue of joins); the benchmark serves the same way (bench/servers.py).
 run: $(STAMP) pdf-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_content
 	$(PY) manage.py demo_facilitator
 	$(PY) manage.py demo_session --if-empty --embedded-only
 	$(PY) manage.py serve_info --port $(PORT)
-	$(PY) -m daphne -e tcp:port=$(PORT):interface=$(HOST):backlog=4096 config.asgi:application
+	$(PY) -m daphne -e tcp:port=$(PORT):interface=$(HOST):backlog=4096 \
+		--websocket_connect_timeout 30 config.asgi:application
 
 # System packages, installed where we may (root with apt, as on CI); elsewhere we say what is
 # missing. PDF reports need Pango (WeasyPrint); the browser tests need Debian's Chromium.

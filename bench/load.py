@@ -135,12 +135,17 @@ def end_of(ws: aiohttp.ClientWebSocketResponse) -> str:
     return f"socket closed with code {ws.close_code}: {ws.exception()!r}"[:200]
 
 
+# A page whose socket dropped reconnects after a moment (static/js: within three seconds).
+RECONNECT_DELAY = 1.0
+
+
 @dataclass
 class Phone:
     index: int
     browser: Browser
     code: str
     rng: random.Random
+    process: int = 0  # which server process (port) the phone talks to
     connected_at: float | None = None
     answering_at: float | None = None
     revealed_at: float | None = None
@@ -153,6 +158,7 @@ class Phone:
     vote_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     disconnects: int = 0
+    resyncs: int = 0  # reconnections after a drop, each sent the current state
     first_screen: str = ""
     answering: asyncio.Event = field(default_factory=asyncio.Event)
     revealed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -188,27 +194,44 @@ class Phone:
         self.connected_at = now()
 
     async def listen(self) -> None:
-        async for message in messages(self.ws):
-            if 'data-step="answering"' in message and self.answering_at is None:
-                self.answering_at = now()
-                self.first_screen = message
-                self.answering.set()
-            elif 'data-step="revealed"' in message and self.revealed_at is None:
-                self.revealed_at = now()
-                self.revealed.set()
-                if 'id="my-result" data-hx-swap-oob' in message and "Jouw score" in message:
-                    self.own_result_at = self.revealed_at
-            elif 'data-step="answering"' in message and self.second_at is None:
-                self.second_at = now()
-                self.second.set()
-            elif ('data-step="revealed"' in message and self.second_at is not None
-                  and self.second_revealed_at is None):
-                self.second_revealed_at = now()
-                self.second_revealed.set()
-                self.second_own_result = "In de eerste ronde" in message
-        if not self.leaving:  # the server closed the socket, or it broke
-            self.disconnects += 1
+        """Read the socket from the moment it is open, as a browser does: a socket nobody reads
+        answers no WebSocket ping, and daphne drops it 30 s after the first unanswered one. A
+        socket the server drops is counted and reconnected, and the page re-syncs."""
+        while True:
+            async for message in messages(self.ws):
+                self.heard(message)
+            if self.leaving:
+                return
+            self.disconnects += 1  # the server closed the socket, or it broke
             self.errors.append(end_of(self.ws))
+            while not self.leaving:
+                await asyncio.sleep(RECONNECT_DELAY)
+                try:
+                    self.ws = await self.browser.websocket(f"/ws/p/{self.code}/")
+                except Exception as exc:
+                    self.errors.append(f"reconnect: {type(exc).__name__}: {exc}"[:200])
+                    continue
+                self.resyncs += 1
+                break
+
+    def heard(self, message: str) -> None:
+        if 'data-step="answering"' in message and self.answering_at is None:
+            self.answering_at = now()
+            self.first_screen = message
+            self.answering.set()
+        elif 'data-step="revealed"' in message and self.revealed_at is None:
+            self.revealed_at = now()
+            self.revealed.set()
+            if 'id="my-result" data-hx-swap-oob' in message and "Jouw score" in message:
+                self.own_result_at = self.revealed_at
+        elif 'data-step="answering"' in message and self.second_at is None:
+            self.second_at = now()
+            self.second.set()
+        elif ('data-step="revealed"' in message and self.second_at is not None
+              and self.second_revealed_at is None):
+            self.second_revealed_at = now()
+            self.second_revealed.set()
+            self.second_own_result = "In de eerste ronde" in message
 
     async def answer_all(self, window: float) -> None:
         """Every question, then the recognition question when the session asks it, with
@@ -360,9 +383,9 @@ class ServerSampler:
         self.processes = [psutil.Process(pid) for pid in pids]
 
     def sample(self) -> dict:
-        cpu = sum(p.cpu_times().user + p.cpu_times().system for p in self.processes)
+        each = [p.cpu_times().user + p.cpu_times().system for p in self.processes]
         rss = sum(p.memory_info().rss for p in self.processes)
-        return {"cpu_s": cpu, "rss_mb": rss / 2**20, "t": now()}
+        return {"cpu_s": sum(each), "cpu_s_each": each, "rss_mb": rss / 2**20, "t": now()}
 
 
 async def facilitator_login(client: Client, base: str, username: str,
@@ -390,11 +413,12 @@ async def change_step(facilitator: Browser, code: str, step: str) -> float:
 async def run_load(bases: list[str], code: str, phones: int, window: float = 10.0,
                    credentials: tuple[str, str] = ("bench-facilitator", "bench-password-123"),
                    pids: list[int] | None = None, seed: int = 1,
-                   join_concurrency: int = 200, second_round: bool = False,
-                   tool_vote: bool = False) -> dict:
-    """Play a whole session and return the measurements. With `tool_vote`, the session goes
-    on after the reveal to the discussion and the Ik wil tool's vote; with `second_round`,
-    then to a second round and its reveal."""
+                   join_concurrency: int = 200, push_timeout: float = 90.0,
+                   second_round: bool = False, tool_vote: bool = False) -> dict:
+    """Play a whole session and return the measurements. A push is waited for up to
+    `push_timeout` seconds after the last phone before it: late is measured, not missed.
+    With `tool_vote`, the session goes on after the reveal to the discussion and the Ik wil
+    tool's vote; with `second_round`, then to a second round and its reveal."""
     rng = random.Random(seed)
     sampler = ServerSampler(pids) if pids else None
     samples: dict[str, dict] = {}
@@ -413,9 +437,11 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
 
         # Join: every phone opens the link, joins, and opens its WebSocket.
         crowd = [Phone(i, Browser(client, bases[i % len(bases)]), code,
-                       random.Random(rng.random())) for i in range(phones)]
+                       random.Random(rng.random()), process=i % len(bases))
+                 for i in range(phones)]
         gate = asyncio.Semaphore(join_concurrency)
         join_failures: list[str] = []
+        listeners: list[asyncio.Task] = []
 
         async def join(phone: Phone) -> None:
             async with gate:
@@ -423,19 +449,19 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
                     await phone.join()
                 except Exception as exc:  # counted and reported, the run goes on
                     join_failures.append(f"{type(exc).__name__}: {exc}"[:200])
+                    return
+            listeners.append(asyncio.create_task(phone.listen()))
 
         join_start = now()
         await asyncio.gather(*(join(phone) for phone in crowd))
         join_seconds = now() - join_start
         connected = [phone for phone in crowd if phone.connected_at is not None]
-        listeners = [asyncio.create_task(phone.listen()) for phone in connected]
         projector_saw_all = await projector.wait_for(len(connected), timeout=10)
         sample("connected")
 
         # Answering: the step reaches every phone, which then answers within the window.
         answering_sent = await change_step(facilitator, code, "answering")
-        await asyncio.wait([asyncio.create_task(p.answering.wait()) for p in connected],
-                           timeout=30)
+        await _all_set([p.answering for p in connected], push_timeout)
         answer_start = now()
         console_before = console.messages
 
@@ -457,8 +483,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
 
         # The reveal: the push reaches every phone, its own result in the same frame.
         reveal_sent = await change_step(facilitator, code, "revealed")
-        await asyncio.wait([asyncio.create_task(p.revealed.wait()) for p in connected],
-                           timeout=30)
+        await _all_set([p.revealed for p in connected], push_timeout)
         sample("revealed")
 
         tool = None
@@ -488,8 +513,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         second = None
         if second_round:
             second_sent = await change_step(facilitator, code, "second-round")
-            await asyncio.wait([asyncio.create_task(p.second.wait()) for p in connected],
-                               timeout=30)
+            await _all_set([p.second for p in connected], push_timeout)
 
             async def answer_again(phone: Phone) -> None:
                 if phone.second_at is None:
@@ -503,8 +527,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
             confirmed = sum(p.confirmed for p in connected)
             second_console = await console.wait_for_since(confirmed, second_sent, timeout=15)
             second_reveal_sent = await change_step(facilitator, code, "revealed")
-            await asyncio.wait(
-                [asyncio.create_task(p.second_revealed.wait()) for p in connected], timeout=30)
+            await _all_set([p.second_revealed for p in connected], push_timeout)
             sample("second_revealed")
             second = {
                 "push": percentiles([p.second_at - second_sent for p in connected
@@ -521,6 +544,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
 
         for phone in connected:
             phone.leaving = True
+        for phone in connected:
             await phone.ws.close()
         await console.ws.close()
         await projector.ws.close()
@@ -577,6 +601,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         "errors": sum(len(p.errors) for p in connected) + len(join_failures),
         "error_samples": [e for p in connected for e in p.errors][:5],
         "disconnects": sum(p.disconnects for p in connected),
+        "resyncs": sum(p.resyncs for p in connected),
+        "by_process": by_process(crowd, len(bases)),
     }
     if second is not None:
         result["second_round"] = second
@@ -585,6 +611,85 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
     if sampler:
         result["server"] = server_figures(samples, len(connected), result["answers"]["acked"])
     return result
+
+
+async def _all_set(events: list[asyncio.Event], timeout: float) -> None:
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    if waiters:
+        _done, pending = await asyncio.wait(waiters, timeout=timeout)
+        for waiter in pending:
+            waiter.cancel()
+
+
+def by_process(crowd: list[Phone], processes: int) -> list[dict]:
+    """For each server process, how many of its phones connected, got each push, finished
+    answering, and dropped their socket."""
+    rows = []
+    for index in range(processes):
+        mine = [p for p in crowd if p.process == index]
+        rows.append({
+            "process": index,
+            "phones": len(mine),
+            "connected": sum(p.connected_at is not None for p in mine),
+            "got_answering": sum(p.answering_at is not None for p in mine),
+            "finished": sum(len(p.acked) == QUESTIONS for p in mine),
+            "got_reveal": sum(p.revealed_at is not None for p in mine),
+            "got_own_result": sum(p.own_result_at is not None for p in mine),
+            "dropped": sum(p.disconnects > 0 for p in mine),
+        })
+    return rows
+
+
+def failures(result: dict) -> list[str]:
+    """Everything that makes a run wrong, whatever its speed: a phone that could not join,
+    missed a push, did not finish, or lost its socket; an answer lost; an error."""
+    found = []
+    phones, join = result["phones"], result["join"]
+    if join["connected"] < phones:
+        found.append(f"{phones - join['connected']} of {phones} phones did not connect "
+                     f"({join['failures']} join failures)")
+    connected = join["connected"]
+    for row in result["by_process"]:
+        for key, label in [("got_answering", "the start of answering"),
+                           ("finished", "finished answering"), ("got_reveal", "the reveal"),
+                           ("got_own_result", "their own result")]:
+            if row[key] < row["connected"]:
+                found.append(f"process {row['process']}: {row['connected'] - row[key]} of "
+                             f"{row['connected']} phones missed {label}"
+                             if key != "finished" else
+                             f"process {row['process']}: {row['connected'] - row[key]} of "
+                             f"{row['connected']} phones never {label}")
+        if row["dropped"]:
+            found.append(f"process {row['process']}: {row['dropped']} phones lost their socket")
+    if result.get("lost_answers"):
+        found.append(f"{result['lost_answers']} acknowledged answers are not in the database")
+    if result["console"]["final_finished"] < result["answers"]["phones_finished"]:
+        found.append(f"the console counted {result['console']['final_finished']} finished of "
+                     f"{result['answers']['phones_finished']}")
+    if result.get("lost_votes"):
+        found.append(f"{result['lost_votes']} acknowledged recognition votes are not stored")
+    tool = result.get("tool_vote")
+    if tool and (tool["phones_voted"] < connected or tool.get("lost_points")):
+        found.append(f"tool vote: {tool['phones_voted']} of {connected} phones voted, "
+                     f"{tool.get('lost_points', 0)} acknowledged points not stored")
+    second = result.get("second_round")
+    if second:
+        for key, label in [("push", "the second round"), ("reveal_to_phones", "its reveal")]:
+            missing = connected - second[key].get("n", 0)
+            if missing:
+                found.append(f"{missing} of {connected} phones missed {label}")
+        if second["confirmed"] < connected:
+            found.append(f"second round: {connected - second['confirmed']} phones not done")
+        if second.get("lost_changes") or second.get("lost_confirmations"):
+            found.append(f"second round: {second.get('lost_changes')} changes and "
+                         f"{second.get('lost_confirmations')} 'done's not stored")
+        if second["own_result_missing"]:
+            found.append(f"{second['own_result_missing']} phones missed their own second result")
+    if result["errors"]:
+        found.append(f"{result['errors']} errors, e.g. {result['error_samples'][:2]}")
+    if connected == 0:
+        found.append("no phone connected")
+    return found
 
 
 def server_figures(samples: dict[str, dict], phones: int, answers: int) -> dict:
@@ -600,4 +705,10 @@ def server_figures(samples: dict[str, dict], phones: int, answers: int) -> dict:
         "cpu_ms_per_answer": round(1000 * (answered["cpu_s"] - connected["cpu_s"]) / answers, 2)
         if answers else None,
         "cpu_s_reveal": round(revealed["cpu_s"] - answered["cpu_s"], 2),
+        # Per process: join / answering / reveal. The first also serves console and projector.
+        "cpu_s_by_process": [
+            [round(b - a, 2) for a, b in zip(earlier["cpu_s_each"], later["cpu_s_each"],
+                                              strict=True)]
+            for earlier, later in [(base, connected), (connected, answered), (answered, revealed)]
+        ],
     }

@@ -3,9 +3,11 @@
     .venv/bin/python -m bench.run --scenario memory --phones 2000
     .venv/bin/python -m bench.run --scenario redis --phones 2000
     .venv/bin/python -m bench.run --scenario redis-2 --phones 5000
-    .venv/bin/python -m bench.run --scenario redis-3 --phones 5000
+    .venv/bin/python -m bench.run --scenario redis-3 --phones 5000 --runs 3
 
-Writes bench/out/<time>-<scenario>-<phones>.json and .md. See bench/README.md.
+Writes bench/out/<time>-<scenario>-<phones>.json and .md per run, and with --runs a summary
+(median and spread). Exits 1 when any phone of any run missed a push, did not finish, or lost
+its socket, or an answer was lost. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ import asyncio
 import json
 import os
 import platform
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench import baseline
-from bench.load import run_load
-from bench.servers import FACILITATOR, Cluster, count_answers, prepare, server_env
+from bench.load import failures, run_load
+from bench.servers import (
+    FACILITATOR,
+    ROOT,
+    Cluster,
+    count_answers,
+    prepare,
+    server_env,
+)
 
 OUT = Path(__file__).parent / "out"
 SCENARIOS = {
@@ -87,6 +99,21 @@ def run_scenario(name: str, phones: int, window: float, seed: int = 1,
                                            - stored.get("second_round_confirmed", 0))
     result["scenario"] = name
     return result
+
+
+def commit() -> str:
+    """The commit measured, marked `+changes` when the work tree differs from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+
+    changed = [line for line in git("status", "--porcelain").splitlines()
+               if not line[3:].startswith("bench/out")]
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def machine() -> str:
@@ -160,10 +187,61 @@ def markdown(result: dict, base: dict | None) -> str:
         if ours and bare:
             rows.append(("reveal p95 as a multiple of the bare broadcast p95",
                          round(ours / bare, 1)))
-    lines = [f"### {r['scenario']}, {r['phones']} phones", "", "| measure | value |",
-             "| --- | --- |"]
+    lines = [f"### {r['scenario']}, {r['phones']} phones, commit {r.get('commit')}", "",
+             f"Load average before / after: {r.get('loadavg_before')} / "
+             f"{r.get('loadavg_after')}", "", "| measure | value |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in rows]
+    lines += ["", "| process | phones | connected | got start | finished | got reveal | "
+              "got own result | dropped |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += ["| {process} | {phones} | {connected} | {got_answering} | {finished} | "
+              "{got_reveal} | {got_own_result} | {dropped} |".format(**row)
+              for row in r["by_process"]]
+    lines += ["", "Failures: " + ("; ".join(r["failures"]) if r["failures"] else "none")]
     return "\n".join(lines) + "\n"
+
+
+# The figures of a run that the summary of several runs gives as median and range.
+SUMMARY = [
+    ("connect (s)", lambda r: r["join"]["seconds"]),
+    ("answer POST p50 (ms)", lambda r: r["answers"]["post_latency"].get("p50_ms")),
+    ("answer POST p95 (ms)", lambda r: r["answers"]["post_latency"].get("p95_ms")),
+    ("answer -> console p95 (ms)", lambda r: r["answer_to_console"].get("p95_ms")),
+    ("start -> phones p95 (ms)", lambda r: r["answering_push"].get("p95_ms")),
+    ("reveal -> phones p95 (ms)", lambda r: r["reveal_to_phones"].get("p95_ms")),
+    ("bare broadcast p95 (ms)",
+     lambda r: r.get("baseline", {}).get("broadcast_to_clients", {}).get("p95_ms")),
+    ("reveal / bare broadcast",
+     lambda r: round(r["reveal_to_phones"]["p95_ms"]
+                     / r["baseline"]["broadcast_to_clients"]["p95_ms"], 1)
+     if r.get("baseline") and r["reveal_to_phones"].get("p95_ms") else None),
+    ("server CPU / answer (ms)", lambda r: r.get("server", {}).get("cpu_ms_per_answer")),
+    ("server KiB / phone", lambda r: r.get("server", {}).get("kb_per_phone")),
+    ("failures", lambda r: len(r["failures"])),
+]
+
+
+def summary(results: list[dict]) -> str:
+    """Median and range (min-max) of several runs, with each run's commit and load."""
+    first = results[0]
+    lines = [f"### {first['scenario']}, {first['phones']} phones, window {first['window_s']} s: "
+             f"median of {len(results)} runs", "",
+             "| measure | median | min - max |", "| --- | --- | --- |"]
+    for label, read in SUMMARY:
+        values = [v for v in (_read(read, r) for r in results) if v is not None]
+        if values:
+            lines.append(f"| {label} | {round(statistics.median(values), 2)} | "
+                         f"{min(values)} - {max(values)} |")
+    lines += ["", "Runs (commit, load average before -> after, failures):"]
+    lines += [f"- {r['commit']}, {r['loadavg_before']} -> {r['loadavg_after']}, "
+              f"{'; '.join(r['failures']) or 'none'}" for r in results]
+    return "\n".join(lines) + "\n"
+
+
+def _read(read, result: dict):
+    try:
+        return read(result)
+    except (KeyError, TypeError, ZeroDivisionError):
+        return None
 
 
 def _ppp(p: dict, with_max: bool = False) -> str:
@@ -180,6 +258,8 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=100)
     parser.add_argument("--window", type=float, default=10.0,
                         help="seconds within which each phone answers every question")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="run the scenario this many times and summarise (median, range)")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the bare websockets broadcast baseline")
     parser.add_argument("--tool-vote", action="store_true",
@@ -189,24 +269,48 @@ def main() -> None:
                              "an answer) and its reveal")
     args = parser.parse_args()
 
+    OUT.mkdir(exist_ok=True)
+    results = []
+    for _run in range(args.runs):
+        results.append(one_run(args))
+    if args.runs > 1:
+        text = summary(results)
+        stem = OUT / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.scenario}-{args.phones}-summary"
+        stem.with_suffix(".md").write_text(text)
+        print(text)
+        print(f"Written: {stem}.md")
+    failed = [r for r in results if r["failures"]]
+    if failed:
+        print(f"FAILED: {len(failed)} of {len(results)} runs: "
+              + " | ".join("; ".join(r["failures"]) for r in failed), file=sys.stderr)
+        sys.exit(1)
+
+
+def one_run(args: argparse.Namespace) -> dict:
+    measured = commit()  # the code the servers start with
+    loadavg_before = load_average()
     result = run_scenario(args.scenario, args.phones, args.window,
                           second_round=args.second_round, tool_vote=args.tool_vote)
     base = None
     if not args.no_baseline:
         base = asyncio.run(baseline.measure(args.phones, payload_bytes=4096))
         result["baseline"] = base
+    result["failures"] = failures(result)
+    result["commit"] = measured
+    result["loadavg_before"] = loadavg_before
+    result["loadavg_after"] = load_average()
     result["machine"] = machine()
     result["command"] = (f"python -m bench.run --scenario {args.scenario} "
                          f"--phones {args.phones} --window {args.window}"
                          + (" --tool-vote" if args.tool_vote else "")
                          + (" --second-round" if args.second_round else ""))
-    OUT.mkdir(exist_ok=True)
     stem = OUT / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.scenario}-{args.phones}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
     table = markdown(result, base)
     stem.with_suffix(".md").write_text(table)
     print(table)
     print(f"Written: {stem}.json and .md")
+    return result
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def free_port() -> int:
 def server_env(database_url: str, redis_url: str | None = None, debug: bool = False) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1" if debug else "0",
            "SECRET_KEY": "bench-" + "k" * 50, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-           "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "ERROR"}
+           "SECURE_SSL_REDIRECT": "0",
+           "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -129,9 +130,12 @@ class Cluster:
             self.logs.append(log)
             with log.open("wb") as stderr:
                 self.popen.append(subprocess.Popen(
-                    # A listen backlog for a crowd joining at once (Twisted's default is 50).
+                    # As `make run` serves: a listen backlog for a crowd joining at once
+                    # (Twisted's default is 50), and time for a socket to be accepted while
+                    # the process works through a queue of joins (daphne's default is 5 s).
                     [sys.executable, "-m", "daphne", "-e",
                      f"tcp:port={port}:interface=127.0.0.1:backlog=4096",
+                     "--websocket_connect_timeout", "30",
                      "config.asgi:application"],
                     cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr,
                 ))

@@ -33,6 +33,26 @@ def test_an_urgent_change_renders_at_once_even_right_after_a_render():
     assert schedule.wait_before_render(now=10.01) == 0
 
 
+def test_an_expensive_render_spaces_the_next_ones_out():
+    schedule = RenderSchedule(INTERVAL)
+    schedule.start_render(now=10.0)
+    schedule.finish_render(now=10.1)  # 100 ms: a console listing thousands of phones
+    schedule.mark()
+    assert schedule.wait_before_render(now=10.1) == pytest.approx(0.5)
+    schedule.mark(urgent=True)
+    assert schedule.wait_before_render(now=10.1) == 0  # a step still shows at once
+
+
+def test_a_cheap_render_keeps_the_interval():
+    schedule = RenderSchedule(INTERVAL)
+    schedule.start_render(now=10.0)
+    schedule.finish_render(now=10.1)
+    schedule.start_render(now=11.0)
+    schedule.finish_render(now=11.005)
+    schedule.mark()
+    assert schedule.wait_before_render(now=11.005) == pytest.approx(0.195)
+
+
 def test_a_render_takes_in_every_change_before_it():
     schedule = RenderSchedule(INTERVAL)
     for _ in range(25):

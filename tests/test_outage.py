@@ -84,6 +84,40 @@ async def test_the_receive_task_survives_a_timeout_error(own_redis):
         channel_layers.backends.clear()
 
 
+@pytest.mark.asyncio
+async def test_a_process_whose_receive_task_died_notices_and_hears_again(own_redis,
+                                                                          monkeypatch):
+    from workshop import health
+
+    layer = layers.WorkshopRedisPubSubChannelLayer(hosts=[own_redis.url])
+    monkeypatch.setattr(health, "get_channel_layer", lambda: layer)
+    watch = health.LayerWatch(interval=0.05, timeout=0.3, misses=2)
+    resyncs = []
+    layers.layer_reconnected.connect(lambda **kwargs: resyncs.append(1), weak=False,
+                                     dispatch_uid="test-watch-redis")
+    try:
+        channel = await layer.new_channel()
+        await layer.group_add("phones", channel)
+        watch.ensure_started()
+        assert await eventually(lambda: watch.last_heard is not None)
+
+        # What channels_redis's own receive task does on a TimeoutError: it ends, and nothing
+        # starts it again until the next subscribe. The process is deaf and does not know.
+        shard = layer._get_layer()._shards[0]
+        shard._receive_task.cancel()
+        assert await eventually(lambda: watch.deaf, timeout=5)
+
+        # It connects again, hears again, and its sockets re-send their state.
+        assert await eventually(lambda: not watch.deaf, timeout=10)
+        assert resyncs
+        await layer.group_send("phones", {"type": "heard-again"})
+        assert (await asyncio.wait_for(layer.receive(channel), 5))["type"] == "heard-again"
+    finally:
+        watch.stop()
+        layers.layer_reconnected.disconnect(dispatch_uid="test-watch-redis")
+        await layer.flush()
+
+
 def test_writes_during_a_redis_outage_are_acknowledged_and_reach_every_phone(tmp_path,
                                                                               own_redis):
     env = server_env(f"sqlite:///{tmp_path / 'outage.sqlite3'}", own_redis.url)

@@ -15,6 +15,7 @@ from django.dispatch import receiver
 
 from workshop import access, groups
 from workshop.coalesce import Coalescer
+from workshop.health import layer_watch
 from workshop.identity import participant_token, scope_language
 from workshop.layers import layer_reconnected
 from workshop.screens import console, phone, projector
@@ -53,6 +54,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self):
+        # A process with sockets watches that it still hears the channel layer.
+        layer_watch.ensure_started()
         self.code = self.scope["url_route"]["kwargs"]["code"]
         self.language = scope_language(self.scope)
         if not await self.authorise():

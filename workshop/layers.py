@@ -68,6 +68,9 @@ class ResilientShard(RedisSingleShardConnection):
     - redis-py re-subscribes the channels and groups when the subscriber's connection comes
       back; messages published in between are lost. `layer_reconnected` tells the process's
       consumers, so they re-send their state from the database.
+    - A process that stopped hearing without noticing (a half-open connection, a receive task
+      that ended between two subscribes) is deaf until someone asks: `reconnect` is what the
+      layer watch (workshop/health.py) asks for when its own messages stop coming back.
     """
 
     async def publish(self, channel, message):
@@ -88,6 +91,17 @@ class ResilientShard(RedisSingleShardConnection):
     async def _reconnected(self, connection) -> None:
         logger.warning("Reconnected to Redis; the consumers re-send their state")
         layer_reconnected.send(sender=type(self))
+
+    async def reconnect(self) -> None:
+        """Listen again on a fresh connection: redis-py subscribes every channel and group
+        again when it connects (and `_reconnected` then tells the consumers)."""
+        async with self._lock:
+            if self._pubsub is None:
+                return
+            self._ensure_receiver()
+            if self._pubsub.connection is not None:
+                # The receive task's next read connects again.
+                await self._pubsub.connection.disconnect()
 
     def _ensure_receiver(self):
         if self._receive_task is not None and self._receive_task.done():
@@ -118,6 +132,10 @@ class ResilientLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._shards = [ResilientShard(shard.host, self) for shard in self._shards]
+
+    async def reconnect(self) -> None:
+        for shard in self._shards:
+            await shard.reconnect()
 
 
 class WorkshopRedisPubSubChannelLayer(RedisPubSubChannelLayer):

@@ -15,6 +15,22 @@ def test_it_reports_database_and_channel_layer(client, db):
     assert r.json() == {"status": "ok", "checks": {"database": "ok", "channel_layer": "ok"}}
 
 
+def test_it_stays_healthy_over_many_requests_on_redis(client, db, settings):
+    """The test client runs each request in an event loop of its own: what the watch missed
+    in an earlier loop must not make a later one deaf."""
+    from tests.conftest import redis_url_or_skip
+
+    settings.CHANNEL_LAYERS = {"default": {
+        "BACKEND": "workshop.layers.WorkshopRedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [redis_url_or_skip()]}}}
+    channel_layers.backends.clear()
+    try:
+        statuses = [client.get("/healthz").status_code for _ in range(4)]
+    finally:
+        channel_layers.backends.clear()
+    assert statuses == [200, 200, 200, 200]
+
+
 def test_it_answers_503_naming_the_layer_when_it_is_down(client, db, settings):
     settings.CHANNEL_LAYERS = {
         "default": {

@@ -28,7 +28,7 @@ class LayerWatch:
     re-send their state from the database (`layer_reconnected`): pushes sent in between never
     reached them.
 
-    One per process, started in the server's event loop by the first socket or /healthz.
+    One per process, started in the server's event loop by the first socket.
     """
 
     def __init__(self, interval: float = 5.0, timeout: float = 5.0, misses: int = 2):
@@ -170,7 +170,8 @@ def _check_database() -> None:
 
 
 async def _check_channel_layer() -> None:
-    layer_watch.ensure_started()
+    # The watch itself is started by the first socket (consumers.py), in the server's one
+    # event loop: a health check may run in a loop of its own (the test client's are).
     if not await layer_watch.round_trip():
         raise RuntimeError("a message to this process did not come back")
     if layer_watch.deaf:

@@ -465,15 +465,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
         answer_start = now()
         console_before = console.messages
 
-        async def answer(phone: Phone) -> None:
-            if phone.answering_at is None:
-                return
-            try:
-                await phone.answer_all(window)
-            except Exception as exc:
-                phone.errors.append(f"{type(exc).__name__}: {exc}"[:200])
-
-        await asyncio.gather(*(answer(phone) for phone in connected))
+        await every_phone([p for p in connected if p.answering_at is not None],
+                          lambda phone: phone.answer_all(window))
         answer_seconds = now() - answer_start
         console_during = console.messages - console_before
         finished_phones = [p for p in connected if len(p.acked) == QUESTIONS
@@ -495,13 +488,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
             if response.status_code != 200:
                 raise RuntimeError(f"open the tool: HTTP {response.status_code}")
 
-            async def vote(phone: Phone) -> None:
-                try:
-                    await phone.vote_in_tool(window)
-                except Exception as exc:
-                    phone.errors.append(f"{type(exc).__name__}: {exc}"[:200])
-
-            await asyncio.gather(*(vote(phone) for phone in connected))
+            await every_phone(connected, lambda phone: phone.vote_in_tool(window))
             tool = {
                 "seconds": round(now() - tool_sent, 2),
                 "points_acked": sum(p.tool_points for p in connected),
@@ -515,15 +502,8 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
             second_sent = await change_step(facilitator, code, "second-round")
             await _all_set([p.second for p in connected], push_timeout)
 
-            async def answer_again(phone: Phone) -> None:
-                if phone.second_at is None:
-                    return
-                try:
-                    await phone.answer_second_round(window)
-                except Exception as exc:
-                    phone.errors.append(f"{type(exc).__name__}: {exc}"[:200])
-
-            await asyncio.gather(*(answer_again(phone) for phone in connected))
+            await every_phone([p for p in connected if p.second_at is not None],
+                              lambda phone: phone.answer_second_round(window))
             confirmed = sum(p.confirmed for p in connected)
             second_console = await console.wait_for_since(confirmed, second_sent, timeout=15)
             second_reveal_sent = await change_step(facilitator, code, "revealed")
@@ -611,6 +591,19 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
     if sampler:
         result["server"] = server_figures(samples, len(connected), result["answers"]["acked"])
     return result
+
+
+async def every_phone(phones: list[Phone], action) -> None:
+    """`action(phone)` on every phone at once; what goes wrong is that phone's error, and the
+    run goes on."""
+
+    async def one(phone: Phone) -> None:
+        try:
+            await action(phone)
+        except Exception as exc:
+            phone.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    await asyncio.gather(*(one(phone) for phone in phones))
 
 
 async def _all_set(events: list[asyncio.Event], timeout: float) -> None:

@@ -183,6 +183,14 @@ def test_the_facilitator_records_the_voorlopig_plan(alice_client, discussion):
     assert "Hoe financieren we dat?" in html
 
 
+def test_a_plan_for_no_known_tool_is_refused_with_its_reason(alice_client, discussion):
+    r = alice_client.post(f"/sessions/{discussion.code}/tool/plan/",
+                          {"tool": "ik-niets", "richten": "x"}, headers={"HX-Request": "true"})
+    assert r.status_code == 400
+    assert "Voor die fase is er geen tool." in r.text
+    assert not ToolItem.objects.exists()
+
+
 def test_other_organisations_cannot_touch_the_tool(bob_client, discussion, phones):
     assert open_tool(bob_client, discussion, "ik-wil").status_code == 404
     assert bob_client.post(f"/sessions/{discussion.code}/tool/plan/",

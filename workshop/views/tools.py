@@ -3,10 +3,13 @@ result, accept the phones' suggestions, set the target, follow up agreements. Th
 stays editable after the session, on the session's own tool page. Every view answers with
 the editor (htmx) or goes back to the page it came from."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from content.models import Phase
@@ -40,31 +43,38 @@ def tool_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "workshop/tool_page.html", console_screen.editor_context(session))
 
 
-@login_required
-@require_POST
-def open_tool(request: HttpRequest, code: str) -> HttpResponse:
-    session = access.get_session_for_user(request, code)
-    try:
-        session = services.open_tool(session, request.POST.get("tool", ""))
-    except services.WorkshopError as error:
-        return _refused(request, session, error)
-    return _editor(request, session)
+def editor_action(action):
+    """A console action on the tool: the session loaded for this facilitator, `action(request,
+    session, ...)` carried out (it may return the session as saved), and the editor as the
+    answer; a WorkshopError is answered with the editor and its reason."""
+
+    @login_required
+    @require_POST
+    @wraps(action)
+    def view(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
+        session = access.get_session_for_user(request, code)
+        try:
+            session = action(request, session, **kwargs) or session
+        except services.WorkshopError as error:
+            return _refused(request, session, error)
+        return _editor(request, session)
+
+    return view
 
 
-@login_required
-@require_POST
-def save_plan(request: HttpRequest, code: str) -> HttpResponse:
-    session = access.get_session_for_user(request, code)
+@editor_action
+def open_tool(request: HttpRequest, session):
+    return services.open_tool(session, request.POST.get("tool", ""))
+
+
+@editor_action
+def save_plan(request: HttpRequest, session) -> None:
     spec = tools.SPECS.get(request.POST.get("tool", ""))
     if spec is None:
-        return _refused(request, session, services.WorkshopError("", 400))
+        raise services.WorkshopError(_("There is no tool for that phase."), status=400)
     texts = {part.slug: request.POST.get(part.slug, "").strip()[:1000]
              for part in spec.parts if not part.many and part.slug in request.POST}
-    try:
-        services.save_plan(session, spec.phase, texts)
-    except services.WorkshopError as error:
-        return _refused(request, session, error)
-    return _editor(request, session)
+    services.save_plan(session, spec.phase, texts)
 
 
 @login_required
@@ -84,26 +94,14 @@ def add_item(request: HttpRequest, code: str) -> HttpResponse:
     return _editor(request, session)
 
 
-@login_required
-@require_POST
-def remove_item(request: HttpRequest, code: str, item: int) -> HttpResponse:
-    session = access.get_session_for_user(request, code)
-    try:
-        services.remove_item(session, item)
-    except services.WorkshopError as error:
-        return _refused(request, session, error)
-    return _editor(request, session)
+@editor_action
+def remove_item(request: HttpRequest, session, item: int) -> None:
+    services.remove_item(session, item)
 
 
-@login_required
-@require_POST
-def accept_suggestion(request: HttpRequest, code: str, item: int) -> HttpResponse:
-    session = access.get_session_for_user(request, code)
-    try:
-        services.accept_suggestion(session, item)
-    except services.WorkshopError as error:
-        return _refused(request, session, error)
-    return _editor(request, session)
+@editor_action
+def accept_suggestion(request: HttpRequest, session, item: int) -> None:
+    services.accept_suggestion(session, item)
 
 
 @login_required

@@ -361,3 +361,57 @@ def test_the_phase_chart_marks_the_phase_of_your_own_answer(phone, phone2, works
         assert f'<li class="bar-row" data-phase="{number}">' in page
     assert page.count('<span class="you-marker">jij</span>') == 4  # CSS shows the own one
     assert "you-marker" not in alice_client.get(f"/sessions/{workshop.code}/").text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_racing_the_lock_waits_for_it_and_is_refused(workshop):
+    """The lock (move_to, SELECT ... FOR UPDATE of the session row) and an answer in flight:
+    the answer waits for the lock's transaction, then sees the new step and saves nothing.
+    On SQLite the database's write lock orders them, on PostgreSQL the row lock (the answer's
+    upsert reads the step FOR SHARE). SQLite's in-memory test database answers "table is
+    locked" at once instead of waiting: run with SQLITE_TEST_FILE=1 (tests/conftest.py)."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("a race on SQLite needs a database file: SQLITE_TEST_FILE=1")
+
+    phone = Client()
+    participant = join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    assert answer(phone, workshop, 1, 3).status_code == 200
+    locked, release = threading.Event(), threading.Event()
+
+    def lock() -> None:
+        try:
+            with transaction.atomic():
+                session = Session.objects.select_for_update().get(pk=workshop.pk)
+                session.step = Session.REVEALED
+                session.save(update_fields=["step"])
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    responses = []
+
+    def post() -> None:
+        try:
+            responses.append(answer(phone, workshop, 1, 1))
+        finally:
+            connection.close()
+
+    locker = threading.Thread(target=lock)
+    locker.start()
+    assert locked.wait(10)
+    poster = threading.Thread(target=post)
+    poster.start()
+    poster.join(0.5)
+    assert poster.is_alive(), "the answer did not wait for the lock's transaction"
+    release.set()
+    locker.join(10)
+    poster.join(10)
+    assert responses[0].status_code == 409
+    assert participant.answers.get().option_id == option_id(workshop, 1, 3)

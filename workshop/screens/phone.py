@@ -166,6 +166,37 @@ def answering_screen(session: Session, participant: Participant, answers: dict[i
     return question_context(session, answers, number, came_from == FROM_OVERVIEW, participant)
 
 
+# The question screens sent in answer to a saved answer, rendered once per process for each
+# way they can look: a question screen shows the question, the option already chosen, whether
+# the phone came from the overview and which answer was just saved, in one language, and
+# nothing of the phone's own beyond that. Bounded like the own results below.
+QUESTION_SCREENS_KEPT = 2000
+_question_screens: OrderedDict[tuple, str] = OrderedDict()
+
+
+def cached_question_screen(session: Session, answers: dict[int, int], number: int | None,
+                           came_from: str, saved: int, language: str) -> str | None:
+    """The #quiz screen for question `number` after answer `saved` was saved, from the cache
+    (rendered on a miss); None when the next screen is not a question (the overview, the
+    recognition question, the review screen), which the caller renders itself."""
+    questions = session.cached_questionnaire.ordered_questions()
+    if number is None or not 1 <= number <= len(questions) or (
+            session.round > 1 and came_from == FROM_REVIEW):
+        return None
+    question = questions[number - 1]
+    from_overview = came_from == FROM_OVERVIEW
+    key = (session.code, session.questionnaire_id, language, number, answers.get(question.pk),
+           from_overview, saved)
+    html = _question_screens.get(key)
+    if html is None:
+        quiz = question_context(session, answers, number, from_overview)
+        with translation.override(language):
+            html = render_to_string(f"{SCREENS}#screen",
+                                    {"session": session, "quiz": quiz, "saved": saved})
+        _remember(_question_screens, key, html, QUESTION_SCREENS_KEPT)
+    return html
+
+
 def screen_after_saving(number: int, total: int, came_from: str) -> int | None:
     """Where a phone goes once question `number` is saved: the next question, or after the
     last one where the phone is (None: the recognition question or the overview), or back

@@ -415,3 +415,22 @@ def test_an_answer_racing_the_lock_waits_for_it_and_is_refused(workshop):
     poster.join(10)
     assert responses[0].status_code == 409
     assert participant.answers.get().option_id == option_id(workshop, 1, 3)
+
+
+def test_the_phone_s_participant_is_read_with_every_field_as_the_orm_reads_it(phone, workshop):
+    from workshop import access
+    from workshop.identity import participant_cookie
+
+    participant = join(phone, workshop, "Marketing", name="Ada")
+    move(workshop, Session.ANSWERING, Session.REVEALED)
+    token = phone.cookies[participant_cookie(workshop.code)].value
+    found = access.find_participant(workshop.code, token)
+    expected = Participant.objects.select_related("session").get(pk=participant.pk)
+    for field in Participant._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in Session._meta.concrete_fields:
+        assert getattr(found.session, field.attname) == getattr(expected.session,
+                                                                 field.attname), field.name
+    assert found.session.revealed_at is not None and found.session.disciplines
+    assert access.find_participant(workshop.code, token + "x") is None
+    assert access.find_participant("ZZZZZZ", token) is None

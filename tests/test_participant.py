@@ -434,3 +434,28 @@ def test_the_phone_s_participant_is_read_with_every_field_as_the_orm_reads_it(ph
     assert found.session.revealed_at is not None and found.session.disciplines
     assert access.find_participant(workshop.code, token + "x") is None
     assert access.find_participant("ZZZZZZ", token) is None
+
+
+@pytest.mark.parametrize("number", [1, 3, 4])
+def test_a_cached_answer_screen_is_the_screen_the_view_renders(phone, phone2,
+                                                              recognising_workshop, monkeypatch,
+                                                              number):
+    """After an answer the next question (or, after the last, the recognition question) comes
+    from a per-process cache: byte for byte what the view renders without it, for a phone
+    whose descriptions come in another order too."""
+    from workshop.screens import phone as screens
+
+    session = recognising_workshop
+    join(phone, session, "Marketing")
+    join(phone2, session, "Marketing")
+    move(session, Session.ANSWERING)
+    for client in (phone, phone2):
+        for earlier in range(1, number):
+            answer(client, session, earlier, 2)
+    screens._answer_screens.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(screens, "cached_answer_screen", lambda *args: None)
+        uncached = [answer(client, session, number, 1).text for client in (phone, phone2)]
+    cached = [answer(client, session, number, 1).text for client in (phone, phone2)]
+    assert cached == uncached
+    assert len(screens._answer_screens) >= 1

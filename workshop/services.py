@@ -200,19 +200,44 @@ def _lock_for_answering(participant: Participant) -> Session:
     return session
 
 
-def recognise(participant: Participant, phase: str) -> None:
+def _recognise_sql(vendor: str) -> str:
+    """Record the recognised phase only while the session is answering its first round (the
+    same lock as the answers' upsert, _upsert_answer_sql)."""
+    participant, session = Participant._meta.db_table, Session._meta.db_table
+    lock = " FOR SHARE" if vendor == "postgresql" else ""
+    return (f'UPDATE "{participant}" SET recognised = %s WHERE id = %s AND session_id IN '
+            f'(SELECT id FROM "{session}" WHERE id = %s AND step = %s AND round = 1{lock})')
+
+
+def recognise(participant: Participant, phase: str) -> dict[int, int]:
     """"Klinkt dit bekend?": the phase description the participant finds fits best (a phase
-    slug; the phone shows the descriptions without their names)."""
+    slug; the phone shows the descriptions without their names). Returns the phone's answers
+    of the round, for the overview it goes to."""
+    session = participant.session
+    if not session.asks_recognition or (
+            phase not in session.cached_questionnaire.instrument().phases):
+        return _refuse_recognition(participant, phase)
+    connection = connections[Participant.objects.db]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_recognise_sql(connection.vendor),
+                       [phase, participant.pk, session.pk, Session.ANSWERING])
+        if cursor.rowcount != 1:
+            raise WorkshopError(_("Answering is closed; your saved answers still count."))
+        cursor.execute(_round_answers_sql(), [participant.pk, 1])
+        answers = dict(cursor.fetchall())
+    participant.recognised = phase
+    announce(broadcast.state_changed, session)
+    reveal_if_everyone_finished(session)
+    return answers
+
+
+def _refuse_recognition(participant: Participant, phase: str):
+    """Why a recognition is refused, in the order a phone should hear it."""
     with transaction.atomic():
         session = _lock_for_answering(participant)
         if not session.asks_recognition:
             raise WorkshopError(_("This session does not ask which description fits."))
-        if phase not in session.cached_questionnaire.instrument().phases:
-            raise WorkshopError(_("Choose one of the descriptions."), status=400)
-        Participant.objects.filter(pk=participant.pk).update(recognised=phase)
-        participant.recognised = phase
-    announce(broadcast.state_changed, session)
-    reveal_if_everyone_finished(session)
+        raise WorkshopError(_("Choose one of the descriptions."), status=400)
 
 
 def confirm_round(participant: Participant) -> None:

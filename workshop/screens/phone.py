@@ -166,34 +166,52 @@ def answering_screen(session: Session, participant: Participant, answers: dict[i
     return question_context(session, answers, number, came_from == FROM_OVERVIEW, participant)
 
 
-# The question screens sent in answer to a saved answer, rendered once per process for each
-# way they can look: a question screen shows the question, the option already chosen, whether
-# the phone came from the overview and which answer was just saved, in one language, and
-# nothing of the phone's own beyond that. Bounded like the own results below.
-QUESTION_SCREENS_KEPT = 2000
-_question_screens: OrderedDict[tuple, str] = OrderedDict()
+# The screens sent in answer to a saved answer, rendered once per process for each way they
+# can look: a question screen shows the question, the option already chosen, whether the phone
+# came from the overview and which answer was just saved, in one language, and nothing of the
+# phone's own beyond that; the recognition question only its order of the descriptions.
+# Bounded like the own results below.
+ANSWER_SCREENS_KEPT = 2000
+_answer_screens: OrderedDict[tuple, str] = OrderedDict()
 
 
-def cached_question_screen(session: Session, answers: dict[int, int], number: int | None,
-                           came_from: str, saved: int, language: str) -> str | None:
-    """The #quiz screen for question `number` after answer `saved` was saved, from the cache
-    (rendered on a miss); None when the next screen is not a question (the overview, the
-    recognition question, the review screen), which the caller renders itself."""
+def cached_answer_screen(session: Session, participant: Participant, answers: dict[int, int],
+                         number: int | None, came_from: str, saved: int,
+                         language: str) -> str | None:
+    """The #quiz screen after answer `saved` was saved, from the cache (rendered on a miss):
+    question `number`, or after the last question the recognition question. None when the
+    next screen is another (the overview, the review screen), which the caller renders."""
     questions = session.cached_questionnaire.ordered_questions()
-    if number is None or not 1 <= number <= len(questions) or (
-            session.round > 1 and came_from == FROM_REVIEW):
+    if session.round > 1 and (number is None or came_from == FROM_REVIEW):
+        return None
+    if number is None:
+        if (first_open_question(session, answers) != 0 or not session.asks_recognition
+                or participant.recognised):
+            return None
+        # The recognition question: it differs between phones only in the order of the
+        # descriptions (one of 24 for four phases), nothing is chosen yet.
+        quiz = recognition_context(session, participant)
+        key = ("recognition", session.code, session.questionnaire_id, language,
+               tuple(d.slug for d in quiz["recognition"].descriptions))
+        return _cached_screen(key, session, lambda: quiz, None, language)
+    if not 1 <= number <= len(questions):
         return None
     question = questions[number - 1]
     from_overview = came_from == FROM_OVERVIEW
-    key = (session.code, session.questionnaire_id, language, number, answers.get(question.pk),
-           from_overview, saved)
-    html = _question_screens.get(key)
+    key = ("question", session.code, session.questionnaire_id, language, number,
+           answers.get(question.pk), from_overview, saved)
+    return _cached_screen(key, session,
+                          lambda: question_context(session, answers, number, from_overview),
+                          saved, language)
+
+
+def _cached_screen(key: tuple, session: Session, quiz, saved: int | None, language: str) -> str:
+    html = _answer_screens.get(key)
     if html is None:
-        quiz = question_context(session, answers, number, from_overview)
         with translation.override(language):
             html = render_to_string(f"{SCREENS}#screen",
-                                    {"session": session, "quiz": quiz, "saved": saved})
-        _remember(_question_screens, key, html, QUESTION_SCREENS_KEPT)
+                                    {"session": session, "quiz": quiz(), "saved": saved})
+        _remember(_answer_screens, key, html, ANSWER_SCREENS_KEPT)
     return html
 
 

@@ -159,8 +159,8 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     # The round the answer went into (the session read with the participant may be older).
     session.round = saved.round
     next_number = phone.screen_after_saving(number, len(questions), came_from)
-    cached = phone.cached_question_screen(session, saved.answers, next_number, came_from,
-                                          number, request.LANGUAGE_CODE)
+    cached = phone.cached_answer_screen(session, participant, saved.answers, next_number,
+                                        came_from, number, request.LANGUAGE_CODE)
     if cached is not None:
         return HttpResponse(cached)
     quiz = phone.answering_screen(session, participant, saved.answers, next_number, came_from)
@@ -176,8 +176,7 @@ def recognise(request: HttpRequest, code: str) -> HttpResponse:
     session = participant.session
     if request.method == "GET":
         return _screen(request, phone.recognition_context(session, participant))
-    services.recognise(participant, request.POST.get("phase", ""))
-    answers = phone.round_answers(participant, session.round)
+    answers = services.recognise(participant, request.POST.get("phase", ""))
     return _screen(request, phone.answering_screen(session, participant, answers, 0))
 
 

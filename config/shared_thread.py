@@ -1,19 +1,27 @@
 """Django's ASGI handler, made to run every request's sync code in one shared thread.
 
-A workaround fenced in its own module: it overrides three methods of Django's ASGIHandler
-(`load_middleware`, `handle`, `__call__`). tests/test_guards.py fails loudly if
+A workaround fenced in its own module: it overrides four methods of Django's ASGIHandler
+(`load_middleware`, `get_response`, `handle`, `__call__`). tests/test_guards.py fails loudly if
 Django changes what these rely on, and tests/test_shared_thread.py sends real HTTP through it.
 """
 
 import asyncio
+import re
 from functools import cache
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.exception import convert_exception_to_response
 from django.db import connections
-from django.urls import reverse, set_script_prefix
+from django.urls import reverse, set_script_prefix, set_urlconf
+from django.utils.log import log_response
+from django.utils.module_loading import import_string
+
+# A phone's answer and its recognition (workshop/urls.py: question, recognise).
+PHONE_ANSWER_PATH = re.compile(r"^/j/[^/]+/(q/[0-9]+/|recognise/)$")
 
 
 @cache
@@ -39,6 +47,25 @@ class SharedThreadASGIHandler(ASGIHandler):
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
+        # The phone's answers go through the middleware they need: the rest of the chain (the
+        # content security policy of a page, sessions, logins, messages, static files) cost a
+        # third of an answer, and an answer is a fragment for a page that has them already.
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed(settings.PHONE_ANSWER_MIDDLEWARE):
+            handler = convert_exception_to_response(import_string(path)(handler))
+        self._answer_chain = handler
+
+    def get_response(self, request):
+        """BaseHandler.get_response, with the phone's answering POSTs on their short chain."""
+        if request.method == "POST" and PHONE_ANSWER_PATH.match(request.path_info):
+            set_urlconf(settings.ROOT_URLCONF)
+            response = self._answer_chain(request)
+            response._resource_closers.append(request.close)
+            if response.status_code >= 400:
+                log_response("%s: %s", response.reason_phrase, request.path,
+                             response=response, request=request)
+            return response
+        return super().get_response(request)
 
     async def handle(self, scope, receive, send):
         """Django's `handle`, with the request's sync work in one hop to the shared thread.

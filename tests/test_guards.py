@@ -24,6 +24,8 @@ FINGERPRINTS = {
     "ASGIHandler.__call__": (ASGIHandler.__call__, "f756809e9c9308dc"),
     "ASGIHandler.handle": (ASGIHandler.handle, "98faeb5bef800331"),
     "BaseHandler.load_middleware": (BaseHandler.load_middleware, "a1fb7ee5f8586195"),
+    # What SharedThreadASGIHandler.get_response copies for the phone's answers' short chain.
+    "BaseHandler.get_response": (BaseHandler.get_response, "3d6a79b124c2cccb"),
     # What WorkshopConsumer.dispatch copies, less aclose_old_connections().
     "AsyncConsumer.dispatch": (AsyncConsumer.dispatch, "39f34e7d4fb0f655"),
     # What WorkshopInMemoryChannelLayer throttles (_clean_expired), replaces (group_send) and

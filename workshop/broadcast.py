@@ -42,6 +42,7 @@ def step_messages(session: Session) -> Messages:
     if context["results"]:
         # Each phone adds its own result to this frame; this names the reveal it belongs to.
         message["version"] = f"{session.step}-{time.time_ns()}"
+        phone.prepare_own_results(session, message["version"])
     return [(groups.participants(session.code), message), *dirty_messages(session, urgent=True)]
 
 

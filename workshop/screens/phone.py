@@ -352,6 +352,7 @@ SCORES_KEPT = 32
 FRAGMENTS_KEPT = 1000
 _scores: OrderedDict[tuple[str, str], asyncio.Future] = OrderedDict()
 _fragments: OrderedDict[tuple, str] = OrderedDict()
+_ready: dict[tuple[str, str], tuple[Session, dict[int, OwnScore]]] = {}
 
 
 def _remember(cache: OrderedDict, key, value, limit: int) -> None:
@@ -361,8 +362,18 @@ def _remember(cache: OrderedDict, key, value, limit: int) -> None:
         cache.popitem(last=False)
 
 
-def _load_scores(code: str) -> tuple[Session, dict[int, OwnScore]]:
-    session = access.find_session(code)
+def prepare_own_results(session: Session, version: str) -> None:
+    """At the reveal, in the thread that announces it: every phone's score in one pass, ready
+    before the push goes out, so that no phone of this process waits for the database (a hop
+    to the shared thread, behind the facilitator's own response) before its frame is sent.
+    Other processes (Redis) load them on the first phone's push, as before."""
+    _ready[(session.code, version)] = _load_scores(session.code, session)
+    while len(_ready) > SCORES_KEPT:
+        _ready.pop(next(iter(_ready)))
+
+
+def _load_scores(code: str, session: Session | None = None) -> tuple[Session, dict[int, OwnScore]]:
+    session = session or access.find_session(code)
     instrument = session.cached_questionnaire.instrument()
     Phase.by_slug()  # warm the cache here, in the database thread
     shown = session.shown_round
@@ -382,11 +393,15 @@ def _load_scores(code: str) -> tuple[Session, dict[int, OwnScore]]:
 async def own_result_push(code: str, version: str, participant_id: int, language: str) -> str:
     """The #my-result fragment for one phone after a reveal, as an out-of-band swap."""
     key = (code, version)
-    future = _scores.get(key)
-    if future is None:
-        future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
-        _remember(_scores, key, future, SCORES_KEPT)
-    session, scores = await future
+    ready = _ready.get(key)
+    if ready is not None:
+        session, scores = ready
+    else:
+        future = _scores.get(key)
+        if future is None:
+            future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
+            _remember(_scores, key, future, SCORES_KEPT)
+        session, scores = await future
     score = scores.get(participant_id, NO_SCORE)
     fragment_key = (code, version, language, score)
     html = _fragments.get(fragment_key)

@@ -136,6 +136,12 @@ async def test_an_answer_on_the_short_chain_still_needs_its_csrf_token(workshop)
     # On the short chain: no page policy for a fragment, the security headers all the same.
     assert "content-security-policy" not in content
     assert content["x-frame-options"] == "DENY" and "x-content-type-options" in content
+    # Bad input on the short chain: the phone's message and a 4xx, as on the full chain.
+    good = [(b"cookie", cookies.encode()), (b"x-csrftoken", secret.encode())]
+    status, content = await post_answer(handler, path, good, b"option=abc")
+    assert status == 400 and b"phone-error" in content["body"]
+    status, _ = await post_answer(handler, f"/j/{workshop.code}/q/9/", good, body)
+    assert status == 404
     saved = await sync_to_async(
         lambda: list(participant.answers.values_list("option_id", flat=True)),
         thread_sensitive=True)()

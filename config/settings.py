@@ -116,6 +116,19 @@ MIDDLEWARE = [
     "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
+# A phone's answer (and its recognition) is a fragment of a page that has the page's headers
+# already, from a phone without a login: it goes through these only (config/shared_thread.py).
+# Its CSRF check stays (the token is checked in process_view, which Django runs for every
+# request from the full chain's view middleware), and so do the security headers.
+PHONE_ANSWER_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RejectNulMiddleware",
+    "config.middleware.LanguageCookieMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
+]
+
 ROOT_URLCONF = "config.urls"
 
 TEMPLATES = [

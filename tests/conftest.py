@@ -11,6 +11,13 @@ def pytest_configure(config):
     # Consumers query from worker threads; with kept connections those would still be open
     # when the test database is dropped at the end (PostgreSQL refuses while in use).
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if os.environ.get("SQLITE_TEST_FILE") and "sqlite" in settings.DATABASES["default"]["ENGINE"]:
+        # A test database in a file, where writers wait for each other as they do in
+        # production, instead of the in-memory one that answers "table is locked" at once.
+        import tempfile
+
+        test = settings.DATABASES["default"].setdefault("TEST", {})
+        test["NAME"] = os.path.join(tempfile.mkdtemp(), "test.sqlite3")
     if os.environ.get("REQUIRE_SERVICES"):
         # In CI the suite must run on PostgreSQL and Redis, not quietly on the defaults.
         engine = settings.DATABASES["default"]["ENGINE"]

@@ -18,11 +18,14 @@ from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
 
 FINGERPRINTS = {
-    # What SharedThreadASGIHandler replaces: __call__ without ThreadSensitiveContext,
-    # get_response_async as one hop, and the middleware chain loaded in sync mode.
+    # What SharedThreadASGIHandler replaces: __call__ without ThreadSensitiveContext, handle
+    # with the signals, the response and its close in one hop, and the middleware chain loaded
+    # in sync mode.
     "ASGIHandler.__call__": (ASGIHandler.__call__, "f756809e9c9308dc"),
-    "BaseHandler.get_response_async": (BaseHandler.get_response_async, "ad82c920df0cebbb"),
+    "ASGIHandler.handle": (ASGIHandler.handle, "98faeb5bef800331"),
     "BaseHandler.load_middleware": (BaseHandler.load_middleware, "a1fb7ee5f8586195"),
+    # What SharedThreadASGIHandler.get_response copies for the phone's answers' short chain.
+    "BaseHandler.get_response": (BaseHandler.get_response, "3d6a79b124c2cccb"),
     # What WorkshopConsumer.dispatch copies, less aclose_old_connections().
     "AsyncConsumer.dispatch": (AsyncConsumer.dispatch, "39f34e7d4fb0f655"),
     # What WorkshopInMemoryChannelLayer throttles (_clean_expired), replaces (group_send) and

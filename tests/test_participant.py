@@ -361,3 +361,101 @@ def test_the_phase_chart_marks_the_phase_of_your_own_answer(phone, phone2, works
         assert f'<li class="bar-row" data-phase="{number}">' in page
     assert page.count('<span class="you-marker">jij</span>') == 4  # CSS shows the own one
     assert "you-marker" not in alice_client.get(f"/sessions/{workshop.code}/").text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_racing_the_lock_waits_for_it_and_is_refused(workshop):
+    """The lock (move_to, SELECT ... FOR UPDATE of the session row) and an answer in flight:
+    the answer waits for the lock's transaction, then sees the new step and saves nothing.
+    On SQLite the database's write lock orders them, on PostgreSQL the row lock (the answer's
+    upsert reads the step FOR SHARE). SQLite's in-memory test database answers "table is
+    locked" at once instead of waiting: run with SQLITE_TEST_FILE=1 (tests/conftest.py)."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("a race on SQLite needs a database file: SQLITE_TEST_FILE=1")
+
+    phone = Client()
+    participant = join(phone, workshop, "Marketing")
+    move(workshop, Session.ANSWERING)
+    assert answer(phone, workshop, 1, 3).status_code == 200
+    locked, release = threading.Event(), threading.Event()
+
+    def lock() -> None:
+        try:
+            with transaction.atomic():
+                session = Session.objects.select_for_update().get(pk=workshop.pk)
+                session.step = Session.REVEALED
+                session.save(update_fields=["step"])
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    responses = []
+
+    def post() -> None:
+        try:
+            responses.append(answer(phone, workshop, 1, 1))
+        finally:
+            connection.close()
+
+    locker = threading.Thread(target=lock)
+    locker.start()
+    assert locked.wait(10)
+    poster = threading.Thread(target=post)
+    poster.start()
+    poster.join(0.5)
+    assert poster.is_alive(), "the answer did not wait for the lock's transaction"
+    release.set()
+    locker.join(10)
+    poster.join(10)
+    assert responses[0].status_code == 409
+    assert participant.answers.get().option_id == option_id(workshop, 1, 3)
+
+
+def test_the_phone_s_participant_is_read_with_every_field_as_the_orm_reads_it(phone, workshop):
+    from workshop import access
+    from workshop.identity import participant_cookie
+
+    participant = join(phone, workshop, "Marketing", name="Ada")
+    move(workshop, Session.ANSWERING, Session.REVEALED)
+    token = phone.cookies[participant_cookie(workshop.code)].value
+    found = access.find_participant(workshop.code, token)
+    expected = Participant.objects.select_related("session").get(pk=participant.pk)
+    for field in Participant._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in Session._meta.concrete_fields:
+        assert getattr(found.session, field.attname) == getattr(expected.session,
+                                                                 field.attname), field.name
+    assert found.session.revealed_at is not None and found.session.disciplines
+    assert access.find_participant(workshop.code, token + "x") is None
+    assert access.find_participant("ZZZZZZ", token) is None
+
+
+@pytest.mark.parametrize("number", [1, 3, 4])
+def test_a_cached_answer_screen_is_the_screen_the_view_renders(phone, phone2,
+                                                              recognising_workshop, monkeypatch,
+                                                              number):
+    """After an answer the next question (or, after the last, the recognition question) comes
+    from a per-process cache: byte for byte what the view renders without it, for a phone
+    whose descriptions come in another order too."""
+    from workshop.screens import phone as screens
+
+    session = recognising_workshop
+    join(phone, session, "Marketing")
+    join(phone2, session, "Marketing")
+    move(session, Session.ANSWERING)
+    for client in (phone, phone2):
+        for earlier in range(1, number):
+            answer(client, session, earlier, 2)
+    screens._answer_screens.clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(screens, "cached_answer_screen", lambda *args: None)
+        uncached = [answer(client, session, number, 1).text for client in (phone, phone2)]
+    cached = [answer(client, session, number, 1).text for client in (phone, phone2)]
+    assert cached == uncached
+    assert len(screens._answer_screens) >= 1

@@ -83,3 +83,67 @@ def test_a_phone_joins_and_answers_over_real_http(tmp_path):
             assert json.load(health)["status"] == "ok"
     assert manage(env, "shell", "-c", "from workshop.models import Participant;"
                   "print(Participant.objects.count())").splitlines()[-1] == "1"
+
+
+async def post_answer(handler, path: str, headers: list, body: bytes) -> tuple[int, dict]:
+    scope = http_scope(path) | {"method": "POST", "headers": [
+        (b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded"),
+        *headers]}
+    communicator = ApplicationCommunicator(handler, scope)
+    await communicator.send_input({"type": "http.request", "body": body})
+    start = await communicator.receive_output(timeout=5)
+    content = await communicator.receive_output(timeout=5)
+    return start["status"], {"body": content.get("body", b""), **{
+        name.decode().lower(): value.decode() for name, value in start["headers"]}}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_an_answer_on_the_short_chain_still_needs_its_csrf_token(workshop):
+    """The phone's answers skip the middleware they do not need (PHONE_ANSWER_MIDDLEWARE), not
+    the CSRF check: without the token, or from another origin, the answer is refused."""
+    from django.middleware.csrf import _get_new_csrf_string
+
+    from workshop import services
+    from workshop.identity import participant_cookie
+    from workshop.models import Participant, Session
+
+    def prepare():
+        participant = Participant.objects.create(session=workshop, number=1, name="A",
+                                                 discipline="Marketing")
+        services.move_to(workshop, Session.ANSWERING)
+        question = workshop.questionnaire.ordered_questions()[0]
+        return participant, question.options.first().pk
+
+    participant, option = await sync_to_async(prepare, thread_sensitive=True)()
+    handler = SharedThreadASGIHandler()
+    path = f"/j/{workshop.code}/q/1/"
+    secret = _get_new_csrf_string()
+    cookies = f"{participant_cookie(workshop.code)}={participant.token}; csrftoken={secret}"
+    body = f"option={option}".encode()
+    refused = [
+        await post_answer(handler, path, [(b"cookie", cookies.encode())], body),
+        await post_answer(handler, path, [(b"cookie", cookies.encode()),
+                                          (b"x-csrftoken", secret.encode()),
+                                          (b"origin", b"http://evil.example")], body),
+    ]
+    assert [status for status, _ in refused] == [403, 403]
+    status, content = await post_answer(handler, path, [(b"cookie", cookies.encode()),
+                                                         (b"x-csrftoken", secret.encode()),
+                                                         (b"origin", b"http://testserver")],
+                                        body)
+    assert status == 200 and b"Vraag 2 van 4" in content["body"]
+    # On the short chain: no page policy for a fragment, the security headers all the same.
+    assert "content-security-policy" not in content
+    assert content["x-frame-options"] == "DENY" and "x-content-type-options" in content
+    # Bad input on the short chain: the phone's message and a 4xx, as on the full chain.
+    good = [(b"cookie", cookies.encode()), (b"x-csrftoken", secret.encode())]
+    status, content = await post_answer(handler, path, good, b"option=abc")
+    assert status == 400 and b"phone-error" in content["body"]
+    status, _ = await post_answer(handler, f"/j/{workshop.code}/q/9/", good, body)
+    assert status == 404
+    saved = await sync_to_async(
+        lambda: list(participant.answers.values_list("option_id", flat=True)),
+        thread_sensitive=True)()
+    assert saved == [option]
+    await sync_to_async(connections.close_all, thread_sensitive=True)()

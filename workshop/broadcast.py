@@ -12,13 +12,15 @@ channel layer takes it, with the session's state as it is by then.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections
@@ -40,6 +42,7 @@ def step_messages(session: Session) -> Messages:
     if context["results"]:
         # Each phone adds its own result to this frame; this names the reveal it belongs to.
         message["version"] = f"{session.step}-{time.time_ns()}"
+        phone.prepare_own_results(session, message["version"])
     return [(groups.participants(session.code), message), *dirty_messages(session, urgent=True)]
 
 
@@ -55,7 +58,7 @@ def step_changed(session: Session) -> None:
 
 
 def state_changed(session: Session) -> None:
-    _deliver(dirty_messages, session)
+    _deliver_soon(dirty_messages, session)
 
 
 def _discussion_messages(session: Session, urgent: bool) -> Messages:
@@ -109,6 +112,66 @@ def _deliver(build: Callable[[Session], Messages], session: Session) -> None:
         logger.warning("A push for session %s failed; it will be tried again", session.code,
                        exc_info=True)
         retries.add(build, session.code)
+
+
+# Sessions with a "dirty" note scheduled on the event loop and not sent yet: a note says only
+# that something changed, so one in flight covers every change made before it is sent.
+_dirty_scheduled: set[str] = set()
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The server's event loop, when this runs in the thread that serves its requests (asgiref
+    names it there); None elsewhere (tests, management commands, the retry thread)."""
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
+def _deliver_soon(build: Callable[[Session], Messages], session: Session) -> None:
+    """Like _deliver, without waiting for the event loop: the request that saved the change
+    answers at once, and the note goes out on the loop's next turn. An answer used to wait for
+    its note to go through the loop, which under a burst of answers was busy sending pushes.
+    A note that fails is tried again in the background, as with _deliver."""
+    loop = _server_loop()
+    if loop is None:
+        _deliver(build, session)
+        return
+    code = session.code
+    if code in _dirty_scheduled:
+        return
+    _dirty_scheduled.add(code)
+
+    def start() -> None:
+        _dirty_scheduled.discard(code)
+        try:
+            messages = build(session)
+        except Exception:
+            logger.warning("A push for session %s failed; it will be tried again", code,
+                           exc_info=True)
+            retries.add(build, code)
+            return
+        task = loop.create_task(_send_all(messages))
+        _in_flight.add(task)
+        task.add_done_callback(lambda done: _sent(done, build, code))
+
+    try:
+        loop.call_soon_threadsafe(start)
+    except RuntimeError:  # the loop closed meanwhile (shutting down)
+        _dirty_scheduled.discard(code)
+        _deliver(build, session)
+
+
+_in_flight: set[asyncio.Task] = set()  # kept referenced until done
+
+
+def _sent(task: asyncio.Task, build: Callable[[Session], Messages], code: str) -> None:
+    _in_flight.discard(task)
+    if task.cancelled() or task.exception() is None:
+        return
+    logger.warning("A push for session %s failed; it will be tried again", code,
+                   exc_info=task.exception())
+    retries.add(build, code)
 
 
 @dataclass

@@ -6,8 +6,9 @@ parse, call a service and render; they never broadcast themselves."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,31 +92,74 @@ def join(session: Session, name: str, discipline: str, join_key: str) -> Partici
     raise WorkshopError(_("The session is busy; please try again."), status=503)
 
 
-def save_answer(participant: Participant, question_id: int, option_id: int) -> Answer:
+def _upsert_answer_sql(vendor: str) -> str:
+    """One statement that saves (or changes) an answer only while the session is answering,
+    in the session's current round, and returns that round (no row: answering is closed).
+
+    The step is checked inside the write, so nothing else is read on an answer's way: on
+    SQLite the transaction holds the database's single write lock from BEGIN IMMEDIATE, so a
+    step change cannot come between the check and the write; on PostgreSQL FOR SHARE locks the
+    session row until commit, so the lock's SELECT ... FOR UPDATE (move_to) waits for answers in
+    flight, and an answer that waited for the lock sees the new step and saves nothing.
+    Answers share the row lock, so they do not wait for each other.
+    """
+    answer, session = Answer._meta.db_table, Session._meta.db_table
+    participant = Participant._meta.db_table
+    lock = " FOR SHARE OF s" if vendor == "postgresql" else ""
+    # Joined with the participant's row: a participant taken out meanwhile saves nothing.
+    return (
+        f'INSERT INTO "{answer}" (participant_id, question_id, option_id, round, updated_at) '
+        f'SELECT p.id, %s, %s, s.round, %s FROM "{session}" s '
+        f'JOIN "{participant}" p ON p.session_id = s.id '
+        f"WHERE p.id = %s AND s.id = %s AND s.step = %s{lock} "
+        f"ON CONFLICT (participant_id, question_id, round) "
+        f"DO UPDATE SET option_id = excluded.option_id, updated_at = excluded.updated_at "
+        f"RETURNING round"
+    )
+
+
+def _round_answers_sql() -> str:
+    return (f'SELECT question_id, option_id FROM "{Answer._meta.db_table}" '
+            f"WHERE participant_id = %s AND round = %s")
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """An answer as saved, with the phone's answers of that round (the next screen needs them)."""
+
+    question_id: int
+    option_id: int
+    round: int
+    answers: dict[int, int]
+
+
+def save_answer(participant: Participant, question_id: int, option_id: int) -> SavedAnswer:
     """Save (or change) one answer, announce it, and reveal the results if that was the last
-    answer a session with auto-reveal waited for. Returns the answer once it is saved."""
+    answer a session with auto-reveal waited for. Returns once the answer is committed.
+
+    This runs for every tap of every phone: two statements in one transaction (the upsert that
+    checks the step, and the phone's answers of the round), written in SQL because compiling
+    them through the ORM cost more than running them."""
     session = participant.session
     points = session.cached_questionnaire.instrument().question(question_id).points
     if option_id not in points:
         raise WorkshopError(_("That answer is not one of this question's options."), 400)
-    with transaction.atomic():
-        # Read the step inside the transaction: an answer racing the lock is refused.
-        step, round_ = Session.objects.select_for_update().values_list("step", "round").get(
-            pk=session.pk
-        )
-        if step != Session.ANSWERING:
+    connection = connections[Answer.objects.db]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_upsert_answer_sql(connection.vendor),
+                       [question_id, option_id, now, participant.pk, session.pk,
+                        Session.ANSWERING])
+        row = cursor.fetchone()
+        if row is None:
+            # Locked (or not yet open): an answer racing the lock is refused, nothing saved.
             raise WorkshopError(_("Answering is closed; your saved answers still count."))
-        answer = Answer(participant=participant, question_id=question_id, option_id=option_id,
-                        round=round_, updated_at=timezone.now())
-        # One statement whether the answer is new or changed (INSERT ... ON CONFLICT UPDATE).
-        Answer.objects.bulk_create(
-            [answer], update_conflicts=True,
-            unique_fields=["participant", "question", "round"],
-            update_fields=["option", "updated_at"],
-        )
+        round_ = row[0]
+        cursor.execute(_round_answers_sql(), [participant.pk, round_])
+        answers = dict(cursor.fetchall())
     announce(broadcast.state_changed, session)
     reveal_if_everyone_finished(session)
-    return answer
+    return SavedAnswer(question_id, option_id, round_, answers)
 
 
 def everyone_finished(session: Session) -> bool:
@@ -156,19 +200,44 @@ def _lock_for_answering(participant: Participant) -> Session:
     return session
 
 
-def recognise(participant: Participant, phase: str) -> None:
+def _recognise_sql(vendor: str) -> str:
+    """Record the recognised phase only while the session is answering its first round (the
+    same lock as the answers' upsert, _upsert_answer_sql)."""
+    participant, session = Participant._meta.db_table, Session._meta.db_table
+    lock = " FOR SHARE" if vendor == "postgresql" else ""
+    return (f'UPDATE "{participant}" SET recognised = %s WHERE id = %s AND session_id IN '
+            f'(SELECT id FROM "{session}" WHERE id = %s AND step = %s AND round = 1{lock})')
+
+
+def recognise(participant: Participant, phase: str) -> dict[int, int]:
     """"Klinkt dit bekend?": the phase description the participant finds fits best (a phase
-    slug; the phone shows the descriptions without their names)."""
+    slug; the phone shows the descriptions without their names). Returns the phone's answers
+    of the round, for the overview it goes to."""
+    session = participant.session
+    if not session.asks_recognition or (
+            phase not in session.cached_questionnaire.instrument().phases):
+        return _refuse_recognition(participant, phase)
+    connection = connections[Participant.objects.db]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_recognise_sql(connection.vendor),
+                       [phase, participant.pk, session.pk, Session.ANSWERING])
+        if cursor.rowcount != 1:
+            raise WorkshopError(_("Answering is closed; your saved answers still count."))
+        cursor.execute(_round_answers_sql(), [participant.pk, 1])
+        answers = dict(cursor.fetchall())
+    participant.recognised = phase
+    announce(broadcast.state_changed, session)
+    reveal_if_everyone_finished(session)
+    return answers
+
+
+def _refuse_recognition(participant: Participant, phase: str):
+    """Why a recognition is refused, in the order a phone should hear it."""
     with transaction.atomic():
         session = _lock_for_answering(participant)
         if not session.asks_recognition:
             raise WorkshopError(_("This session does not ask which description fits."))
-        if phase not in session.cached_questionnaire.instrument().phases:
-            raise WorkshopError(_("Choose one of the descriptions."), status=400)
-        Participant.objects.filter(pk=participant.pk).update(recognised=phase)
-        participant.recognised = phase
-    announce(broadcast.state_changed, session)
-    reveal_if_everyone_finished(session)
+        raise WorkshopError(_("Choose one of the descriptions."), status=400)
 
 
 def confirm_round(participant: Participant) -> None:

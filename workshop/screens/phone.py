@@ -166,6 +166,55 @@ def answering_screen(session: Session, participant: Participant, answers: dict[i
     return question_context(session, answers, number, came_from == FROM_OVERVIEW, participant)
 
 
+# The screens sent in answer to a saved answer, rendered once per process for each way they
+# can look: a question screen shows the question, the option already chosen, whether the phone
+# came from the overview and which answer was just saved, in one language, and nothing of the
+# phone's own beyond that; the recognition question only its order of the descriptions.
+# Bounded like the own results below.
+ANSWER_SCREENS_KEPT = 2000
+_answer_screens: OrderedDict[tuple, str] = OrderedDict()
+
+
+def cached_answer_screen(session: Session, participant: Participant, answers: dict[int, int],
+                         number: int | None, came_from: str, saved: int,
+                         language: str) -> str | None:
+    """The #quiz screen after answer `saved` was saved, from the cache (rendered on a miss):
+    question `number`, or after the last question the recognition question. None when the
+    next screen is another (the overview, the review screen), which the caller renders."""
+    questions = session.cached_questionnaire.ordered_questions()
+    if session.round > 1 and (number is None or came_from == FROM_REVIEW):
+        return None
+    if number is None:
+        if (first_open_question(session, answers) != 0 or not session.asks_recognition
+                or participant.recognised):
+            return None
+        # The recognition question: it differs between phones only in the order of the
+        # descriptions (one of 24 for four phases), nothing is chosen yet.
+        quiz = recognition_context(session, participant)
+        key = ("recognition", session.code, session.questionnaire_id, language,
+               tuple(d.slug for d in quiz["recognition"].descriptions))
+        return _cached_screen(key, session, lambda: quiz, None, language)
+    if not 1 <= number <= len(questions):
+        return None
+    question = questions[number - 1]
+    from_overview = came_from == FROM_OVERVIEW
+    key = ("question", session.code, session.questionnaire_id, language, number,
+           answers.get(question.pk), from_overview, saved)
+    return _cached_screen(key, session,
+                          lambda: question_context(session, answers, number, from_overview),
+                          saved, language)
+
+
+def _cached_screen(key: tuple, session: Session, quiz, saved: int | None, language: str) -> str:
+    html = _answer_screens.get(key)
+    if html is None:
+        with translation.override(language):
+            html = render_to_string(f"{SCREENS}#screen",
+                                    {"session": session, "quiz": quiz(), "saved": saved})
+        _remember(_answer_screens, key, html, ANSWER_SCREENS_KEPT)
+    return html
+
+
 def screen_after_saving(number: int, total: int, came_from: str) -> int | None:
     """Where a phone goes once question `number` is saved: the next question, or after the
     last one where the phone is (None: the recognition question or the overview), or back
@@ -303,6 +352,7 @@ SCORES_KEPT = 32
 FRAGMENTS_KEPT = 1000
 _scores: OrderedDict[tuple[str, str], asyncio.Future] = OrderedDict()
 _fragments: OrderedDict[tuple, str] = OrderedDict()
+_ready: dict[tuple[str, str], tuple[Session, dict[int, OwnScore]]] = {}
 
 
 def _remember(cache: OrderedDict, key, value, limit: int) -> None:
@@ -312,8 +362,18 @@ def _remember(cache: OrderedDict, key, value, limit: int) -> None:
         cache.popitem(last=False)
 
 
-def _load_scores(code: str) -> tuple[Session, dict[int, OwnScore]]:
-    session = access.find_session(code)
+def prepare_own_results(session: Session, version: str) -> None:
+    """At the reveal, in the thread that announces it: every phone's score in one pass, ready
+    before the push goes out, so that no phone of this process waits for the database (a hop
+    to the shared thread, behind the facilitator's own response) before its frame is sent.
+    Other processes (Redis) load them on the first phone's push, as before."""
+    _ready[(session.code, version)] = _load_scores(session.code, session)
+    while len(_ready) > SCORES_KEPT:
+        _ready.pop(next(iter(_ready)))
+
+
+def _load_scores(code: str, session: Session | None = None) -> tuple[Session, dict[int, OwnScore]]:
+    session = session or access.find_session(code)
     instrument = session.cached_questionnaire.instrument()
     Phase.by_slug()  # warm the cache here, in the database thread
     shown = session.shown_round
@@ -333,11 +393,15 @@ def _load_scores(code: str) -> tuple[Session, dict[int, OwnScore]]:
 async def own_result_push(code: str, version: str, participant_id: int, language: str) -> str:
     """The #my-result fragment for one phone after a reveal, as an out-of-band swap."""
     key = (code, version)
-    future = _scores.get(key)
-    if future is None:
-        future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
-        _remember(_scores, key, future, SCORES_KEPT)
-    session, scores = await future
+    ready = _ready.get(key)
+    if ready is not None:
+        session, scores = ready
+    else:
+        future = _scores.get(key)
+        if future is None:
+            future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
+            _remember(_scores, key, future, SCORES_KEPT)
+        session, scores = await future
     score = scores.get(participant_id, NO_SCORE)
     fragment_key = (code, version, language, score)
     html = _fragments.get(fragment_key)

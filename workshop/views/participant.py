@@ -139,27 +139,32 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     participant = _get_participant_for_phone(request, code)
     session = participant.session
     questions = session.cached_questionnaire.ordered_questions()
-    answers = phone.round_answers(participant, session.round)
     no_such_question = services.WorkshopError(_("That question does not exist."), status=404)
     if number is not None and not 0 <= number <= len(questions):
         raise no_such_question
 
     data = request.POST if request.method == "POST" else request.GET
     came_from = data.get("from", "")
-    saved = None
-    if request.method == "POST":
-        if not number:
-            raise no_such_question
-        try:
-            option_id = int(request.POST.get("option", ""))
-        except ValueError:
-            raise services.WorkshopError(_("Choose one of the answers."), status=400) from None
-        answer = services.save_answer(participant, questions[number - 1].pk, option_id)
-        answers[answer.question_id] = option_id
-        saved = number
-        number = phone.screen_after_saving(number, len(questions), came_from)
-    quiz = phone.answering_screen(session, participant, answers, number, came_from)
-    return _screen(request, quiz, saved)
+    if request.method == "GET":
+        answers = phone.round_answers(participant, session.round)
+        return _screen(request, phone.answering_screen(session, participant, answers, number,
+                                                       came_from))
+    if not number:
+        raise no_such_question
+    try:
+        option_id = int(request.POST.get("option", ""))
+    except ValueError:
+        raise services.WorkshopError(_("Choose one of the answers."), status=400) from None
+    saved = services.save_answer(participant, questions[number - 1].pk, option_id)
+    # The round the answer went into (the session read with the participant may be older).
+    session.round = saved.round
+    next_number = phone.screen_after_saving(number, len(questions), came_from)
+    cached = phone.cached_answer_screen(session, participant, saved.answers, next_number,
+                                        came_from, number, request.LANGUAGE_CODE)
+    if cached is not None:
+        return HttpResponse(cached)
+    quiz = phone.answering_screen(session, participant, saved.answers, next_number, came_from)
+    return _screen(request, quiz, number)
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,8 +176,7 @@ def recognise(request: HttpRequest, code: str) -> HttpResponse:
     session = participant.session
     if request.method == "GET":
         return _screen(request, phone.recognition_context(session, participant))
-    services.recognise(participant, request.POST.get("phase", ""))
-    answers = phone.round_answers(participant, session.round)
+    answers = services.recognise(participant, request.POST.get("phase", ""))
     return _screen(request, phone.answering_screen(session, participant, answers, 0))
 
 

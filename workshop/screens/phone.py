@@ -152,17 +152,33 @@ def review_context(session: Session, participant: Participant, answers: dict[int
     }
 
 
-def answering_screen(session: Session, participant: Participant, answers: dict[int, int],
-                     number: int | None = None, came_from: str = "") -> dict:
-    """The screen a phone shows while answering: question `number` (None: where the phone
-    is), the overview (0), the recognition question once the questions are answered, or in the
+# Which answering screen a phone is on (answering_route): a question or the overview, the
+# recognition question, or the second round's review screen.
+QUESTION, RECOGNITION, REVIEW = "question", "recognition", "review"
+
+
+def answering_route(session: Session, participant: Participant, answers: dict[int, int],
+                    number: int | None, came_from: str) -> tuple[str, int]:
+    """(which screen, the question's number): question `number` (None: where the phone is;
+    0: the overview), the recognition question once the questions are answered, or in the
     second round the review screen."""
     if session.round > 1 and (number is None or came_from == FROM_REVIEW):
-        return review_context(session, participant, answers)
+        return REVIEW, 0
     if number is None:
         number = first_open_question(session, answers)
         if number == 0 and session.asks_recognition and not participant.recognised:
-            return recognition_context(session, participant)
+            return RECOGNITION, 0
+    return QUESTION, number
+
+
+def answering_screen(session: Session, participant: Participant, answers: dict[int, int],
+                     number: int | None = None, came_from: str = "") -> dict:
+    """The screen a phone shows while answering (answering_route says which)."""
+    screen, number = answering_route(session, participant, answers, number, came_from)
+    if screen == REVIEW:
+        return review_context(session, participant, answers)
+    if screen == RECOGNITION:
+        return recognition_context(session, participant)
     return question_context(session, answers, number, came_from == FROM_OVERVIEW, participant)
 
 
@@ -181,20 +197,16 @@ def cached_answer_screen(session: Session, participant: Participant, answers: di
     """The #quiz screen after answer `saved` was saved, from the cache (rendered on a miss):
     question `number`, or after the last question the recognition question. None when the
     next screen is another (the overview, the review screen), which the caller renders."""
-    questions = session.cached_questionnaire.ordered_questions()
-    if session.round > 1 and (number is None or came_from == FROM_REVIEW):
-        return None
-    if number is None:
-        if (first_open_question(session, answers) != 0 or not session.asks_recognition
-                or participant.recognised):
-            return None
-        # The recognition question: it differs between phones only in the order of the
-        # descriptions (one of 24 for four phases), nothing is chosen yet.
+    screen, number = answering_route(session, participant, answers, number, came_from)
+    if screen == RECOGNITION:
+        # It differs between phones only in the order of the descriptions (one of 24 for four
+        # phases), nothing is chosen yet.
         quiz = recognition_context(session, participant)
         key = ("recognition", session.code, session.questionnaire_id, language,
                tuple(d.slug for d in quiz["recognition"].descriptions))
         return _cached_screen(key, session, lambda: quiz, None, language)
-    if not 1 <= number <= len(questions):
+    questions = session.cached_questionnaire.ordered_questions()
+    if screen == REVIEW or not 1 <= number <= len(questions):
         return None
     question = questions[number - 1]
     from_overview = came_from == FROM_OVERVIEW
@@ -304,15 +316,20 @@ def round_answers(participant: Participant, round: int) -> dict[int, int]:
 
 
 def own_score(session: Session, participant: Participant) -> OwnScore:
-    """The participant's score in the round shown, with what to set beside it: the phase they
-    recognised (first round), or their first-round score (second round)."""
+    first = round_answers(participant, 1)
+    latest = first if session.shown_round == 1 else round_answers(participant, session.shown_round)
+    return own_score_of(session, first, latest, participant.recognised)
+
+
+def own_score_of(session: Session, first: dict[int, int], latest: dict[int, int],
+                 recognised: str) -> OwnScore:
+    """A participant's score in the round shown (`latest`: its answers), with what to set
+    beside it: the phase they recognised in the first round, or their first-round score."""
     instrument = session.cached_questionnaire.instrument()
-    first = scoring.score_participant(instrument, round_answers(participant, 1))
-    score = first if session.shown_round == 1 else scoring.score_participant(
-        instrument, round_answers(participant, session.shown_round))
+    before = scoring.score_participant(instrument, first)
     if session.shown_round == 1:
-        return OwnScore(score, participant.recognised if session.ask_recognition else "")
-    return OwnScore(score, first=first)
+        return OwnScore(before, recognised if session.ask_recognition else "")
+    return OwnScore(scoring.score_participant(instrument, latest), first=before)
 
 
 def page_context(session: Session, participant: Participant) -> dict:
@@ -374,19 +391,15 @@ def prepare_own_results(session: Session, version: str) -> None:
 
 def _load_scores(code: str, session: Session | None = None) -> tuple[Session, dict[int, OwnScore]]:
     session = session or access.find_session(code)
-    instrument = session.cached_questionnaire.instrument()
     Phase.by_slug()  # warm the cache here, in the database thread
     shown = session.shown_round
     first = answer_sets(session, 1)
     latest = first if shown == 1 else answer_sets(session, shown)
     recognised = dict(session.participants.exclude(recognised="").values_list(
         "id", "recognised")) if session.ask_recognition and shown == 1 else {}
-    scores = {}
-    for pid in set(first) | set(latest):
-        before = scoring.score_participant(instrument, first.get(pid, {}))
-        score = before if shown == 1 else scoring.score_participant(instrument,
-                                                                    latest.get(pid, {}))
-        scores[pid] = OwnScore(score, recognised.get(pid, ""), before if shown > 1 else None)
+    scores = {pid: own_score_of(session, first.get(pid, {}), latest.get(pid, {}),
+                                recognised.get(pid, ""))
+              for pid in set(first) | set(latest)}
     return session, scores
 
 

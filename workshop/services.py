@@ -58,6 +58,11 @@ def create_session(
     raise RuntimeError("could not find a free session code")
 
 
+def _answering_closed() -> WorkshopError:
+    """An answer, a recognition or a "done" that comes after the lock: nothing is saved."""
+    return WorkshopError(_("Answering is closed; your saved answers still count."))
+
+
 def announce(push: Callable[[Session], None], session: Session) -> None:
     """Push a change to the session's screens once what it announces is committed. Outside a
     transaction (a view in autocommit) that is at once."""
@@ -153,7 +158,7 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> S
         row = cursor.fetchone()
         if row is None:
             # Locked (or not yet open): an answer racing the lock is refused, nothing saved.
-            raise WorkshopError(_("Answering is closed; your saved answers still count."))
+            raise _answering_closed()
         round_ = row[0]
         cursor.execute(_round_answers_sql(), [participant.pk, round_])
         answers = dict(cursor.fetchall())
@@ -196,7 +201,7 @@ def _lock_for_answering(participant: Participant) -> Session:
     """The participant's session, locked, while answering is open (else a WorkshopError)."""
     session = Session.objects.select_for_update().get(pk=participant.session_id)
     if session.step != Session.ANSWERING:
-        raise WorkshopError(_("Answering is closed; your saved answers still count."))
+        raise _answering_closed()
     return session
 
 
@@ -222,7 +227,7 @@ def recognise(participant: Participant, phase: str) -> dict[int, int]:
         cursor.execute(_recognise_sql(connection.vendor),
                        [phase, participant.pk, session.pk, Session.ANSWERING])
         if cursor.rowcount != 1:
-            raise WorkshopError(_("Answering is closed; your saved answers still count."))
+            raise _answering_closed()
         cursor.execute(_round_answers_sql(), [participant.pk, 1])
         answers = dict(cursor.fetchall())
     participant.recognised = phase

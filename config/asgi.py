@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the workshop's consumers."""
+"""ASGI entry point: HTTP goes to Django (a phone's answers to their own endpoint), WebSockets
+to the workshop's consumers."""
 
 import gc
 import os
@@ -16,6 +17,7 @@ django.setup(set_prefix=False)
 # promoted: 3 s of collections in the same run, and no pause longer than 0.4 s.
 gc.set_threshold(20_000, 20, 100)
 
+from config.phone_answers import PhoneAnswers  # noqa: E402
 from config.shared_thread import SharedThreadASGIHandler  # noqa: E402
 
 django_asgi_app = SharedThreadASGIHandler()
@@ -28,7 +30,8 @@ from workshop.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # A phone's answers are served without Django's HTTP handler (config/phone_answers.py).
+        "http": PhoneAnswers(django_asgi_app),
         "websocket": SameSiteOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -220,11 +220,16 @@ def cached_answer_screen(session: Session, participant: Participant, answers: di
 def _cached_screen(key: tuple, session: Session, quiz, saved: int | None, language: str) -> str:
     html = _answer_screens.get(key)
     if html is None:
-        with translation.override(language):
-            html = render_to_string(f"{SCREENS}#screen",
-                                    {"session": session, "quiz": quiz(), "saved": saved})
+        html = render_screen(session, quiz(), saved, language)
         _remember(_answer_screens, key, html, ANSWER_SCREENS_KEPT)
     return html
+
+
+def render_screen(session: Session, quiz: dict, saved: int | None, language: str) -> str:
+    """An answering screen for #quiz (it needs no request: no form token, no user)."""
+    with translation.override(language):
+        return render_to_string(f"{SCREENS}#screen",
+                                {"session": session, "quiz": quiz, "saved": saved})
 
 
 def screen_after_saving(number: int, total: int, came_from: str) -> int | None:

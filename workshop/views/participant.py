@@ -137,22 +137,30 @@ def _screen(request: HttpRequest, quiz: dict, saved: int | None = None) -> HttpR
 def question(request: HttpRequest, code: str, number: int | None = None) -> HttpResponse:
     """One question per screen. POST saves the answer and answers with the next screen."""
     participant = _get_participant_for_phone(request, code)
+    if request.method == "POST":
+        return HttpResponse(answer_screen(participant, number, request.POST.get("option", ""),
+                                          request.POST.get("from", ""), request.LANGUAGE_CODE))
+    session = participant.session
+    total = len(session.cached_questionnaire.ordered_questions())
+    if number is not None and not 0 <= number <= total:
+        raise services.WorkshopError(_("That question does not exist."), status=404)
+    answers = phone.round_answers(participant, session.round)
+    return _screen(request, phone.answering_screen(session, participant, answers, number,
+                                                   request.GET.get("from", "")))
+
+
+def answer_screen(participant: Participant, number: int | None, option: str, came_from: str,
+                  language: str) -> str:
+    """Save a phone's answer to question `number` and give the screen that comes next.
+
+    Shared by the view above and the phone's answer endpoint (config/phone_answers.py), which
+    serves the same request without Django's HTTP handler: the same checks, the same bytes."""
     session = participant.session
     questions = session.cached_questionnaire.ordered_questions()
-    no_such_question = services.WorkshopError(_("That question does not exist."), status=404)
-    if number is not None and not 0 <= number <= len(questions):
-        raise no_such_question
-
-    data = request.POST if request.method == "POST" else request.GET
-    came_from = data.get("from", "")
-    if request.method == "GET":
-        answers = phone.round_answers(participant, session.round)
-        return _screen(request, phone.answering_screen(session, participant, answers, number,
-                                                       came_from))
-    if not number:
-        raise no_such_question
+    if not number or not 0 < number <= len(questions):
+        raise services.WorkshopError(_("That question does not exist."), status=404)
     try:
-        option_id = int(request.POST.get("option", ""))
+        option_id = int(option)
     except ValueError:
         raise services.WorkshopError(_("Choose one of the answers."), status=400) from None
     saved = services.save_answer(participant, questions[number - 1].pk, option_id)
@@ -160,11 +168,20 @@ def question(request: HttpRequest, code: str, number: int | None = None) -> Http
     session.round = saved.round
     next_number = phone.screen_after_saving(number, len(questions), came_from)
     cached = phone.cached_answer_screen(session, participant, saved.answers, next_number,
-                                        came_from, number, request.LANGUAGE_CODE)
+                                        came_from, number, language)
     if cached is not None:
-        return HttpResponse(cached)
+        return cached
     quiz = phone.answering_screen(session, participant, saved.answers, next_number, came_from)
-    return _screen(request, quiz, number)
+    return phone.render_screen(session, quiz, number, language)
+
+
+def recognition_screen(participant: Participant, phase: str, language: str) -> str:
+    """Save the description a phone recognises and give the overview it goes to (shared with
+    config/phone_answers.py, as answer_screen)."""
+    answers = services.recognise(participant, phase)
+    session = participant.session
+    return phone.render_screen(session, phone.answering_screen(session, participant, answers, 0),
+                               None, language)
 
 
 @require_http_methods(["GET", "POST"])
@@ -176,8 +193,8 @@ def recognise(request: HttpRequest, code: str) -> HttpResponse:
     session = participant.session
     if request.method == "GET":
         return _screen(request, phone.recognition_context(session, participant))
-    answers = services.recognise(participant, request.POST.get("phase", ""))
-    return _screen(request, phone.answering_screen(session, participant, answers, 0))
+    return HttpResponse(recognition_screen(participant, request.POST.get("phase", ""),
+                                           request.LANGUAGE_CODE))
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,8 +7,11 @@ reveal with each phone's own result in the same frame.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
+import signal
+import subprocess
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -89,6 +92,8 @@ class Browser:
     async def request(self, method: str, path: str, data: dict | None = None,
                       htmx: bool = False) -> Response:
         headers = {"Cookie": self.cookie_header}
+        if method == "POST":
+            headers["Origin"] = self.base  # as a browser sends with every POST
         if htmx:
             headers["HX-Request"] = "true"
             headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
@@ -388,6 +393,39 @@ class ServerSampler:
         return {"cpu_s": sum(each), "cpu_s_each": each, "rss_mb": rss / 2**20, "t": now()}
 
 
+class PhaseProfiler:
+    """With BENCH_PY_SPY=<path of py-spy> and BENCH_PROFILE_DIR=<folder>: py-spy samples the
+    server processes' Python stacks (the thread holding the GIL only, so time spent waiting
+    for it is not counted) from one phase of the run to the next, and writes
+    <folder>/<phase>-<pid>.txt (collapsed stacks, as flamegraph.pl reads them)."""
+
+    def __init__(self, pids: list[int]):
+        self.pids = pids
+        self.py_spy = os.environ.get("BENCH_PY_SPY", "")
+        self.folder = os.environ.get("BENCH_PROFILE_DIR", "")
+        self.running: list[subprocess.Popen] = []
+
+    def next_phase(self, name: str) -> None:
+        self.stop()
+        if not (self.py_spy and self.folder and name):
+            return
+        os.makedirs(self.folder, exist_ok=True)
+        self.running = [subprocess.Popen(
+            [self.py_spy, "record", "--gil", "--nonblocking", "-r", "200", "-f", "raw", "-p",
+             str(pid), "-o", os.path.join(self.folder, f"{name}-{pid}.txt")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in self.pids]
+
+    def stop(self) -> None:
+        for process in self.running:
+            process.send_signal(signal.SIGINT)
+        for process in self.running:
+            process.wait(timeout=30)
+        self.running = []
+
+
+PHASE_AFTER = {"baseline": "join", "connected": "answering", "answered": "reveal"}
+
+
 async def facilitator_login(client: Client, base: str, username: str,
                             password: str) -> Browser:
     browser = Browser(client, base)
@@ -421,11 +459,13 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
     tool's vote; with `second_round`, then to a second round and its reveal."""
     rng = random.Random(seed)
     sampler = ServerSampler(pids) if pids else None
+    profiler = PhaseProfiler(pids or [])
     samples: dict[str, dict] = {}
 
     def sample(name: str) -> None:
         if sampler:
             samples[name] = sampler.sample()
+        profiler.next_phase(PHASE_AFTER.get(name, ""))
 
     async with Client.open() as client:
         facilitator = await facilitator_login(client, bases[0], *credentials)

@@ -28,6 +28,7 @@ TOOL_CHOICE = re.compile(r'name="choice" value="([a-z-]+)"')
 DESCRIPTION = re.compile(r'name="phase" value="([a-z-]+)"')
 DISCIPLINE = re.compile(r'name="discipline" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 JOIN_KEY = re.compile(r'name="join_key" value="([^"]+)"')
 QUESTIONS = 4
 # HTTP requests in flight at once from all phones together, like a room's Wi-Fi would allow.
@@ -181,9 +182,26 @@ class Phone:
     second_revealed: asyncio.Event = field(default_factory=asyncio.Event)
     ws: aiohttp.ClientWebSocketResponse | None = None
     leaving: bool = False
+    assets: bool = False  # load each page's CSS, scripts and icon, as a browser does
+    loaded: set[str] = field(default_factory=set)
+    offered_at: float | None = None  # when the phone opened the link
+
+    async def load_assets(self, html: str) -> None:
+        """The page's static files this phone has not loaded yet, at once as a browser does
+        (with an empty cache: every phone is a browser of its own)."""
+        if not self.assets:
+            return
+        wanted = [url for url in dict.fromkeys(ASSET.findall(html)) if url not in self.loaded]
+        self.loaded.update(wanted)
+        responses = await asyncio.gather(*(self.browser.request("GET", url) for url in wanted))
+        for url, response in zip(wanted, responses, strict=True):
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
 
     async def join(self) -> None:
+        self.offered_at = self.offered_at or now()
         page = await self.browser.request("GET", f"/j/{self.code}/")
+        await self.load_assets(page.text)
         disciplines = DISCIPLINE.findall(page.text)
         token = CSRF_INPUT.search(page.text).group(1)
         response = await self.browser.request("POST", f"/j/{self.code}/", {
@@ -193,7 +211,8 @@ class Phone:
         })
         if response.status_code != 302:
             raise RuntimeError(f"join answered {response.status_code}")
-        await self.browser.request("GET", f"/j/{self.code}/")  # the redirect, as a browser
+        lobby = await self.browser.request("GET", f"/j/{self.code}/")  # the redirect
+        await self.load_assets(lobby.text)
         self.ws = await self.browser.websocket(f"/ws/p/{self.code}/")
         await self.ws.receive_str(timeout=60)  # the current stage
         self.connected_at = now()
@@ -452,11 +471,14 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
                    credentials: tuple[str, str] = ("bench-facilitator", "bench-password-123"),
                    pids: list[int] | None = None, seed: int = 1,
                    join_concurrency: int = 200, push_timeout: float = 90.0,
-                   second_round: bool = False, tool_vote: bool = False) -> dict:
+                   second_round: bool = False, tool_vote: bool = False,
+                   join_rate: float | None = None, assets: bool = False) -> dict:
     """Play a whole session and return the measurements. A push is waited for up to
     `push_timeout` seconds after the last phone before it: late is measured, not missed.
     With `tool_vote`, the session goes on after the reveal to the discussion and the Ik wil
-    tool's vote; with `second_round`, then to a second round and its reveal."""
+    tool's vote; with `second_round`, then to a second round and its reveal. With
+    `join_rate`, a join storm: the phones open the link at that rate, each on its own (no
+    limit on joins in flight), and with `assets` each loads the pages' static files."""
     rng = random.Random(seed)
     sampler = ServerSampler(pids) if pids else None
     profiler = PhaseProfiler(pids or [])
@@ -477,13 +499,16 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
 
         # Join: every phone opens the link, joins, and opens its WebSocket.
         crowd = [Phone(i, Browser(client, bases[i % len(bases)]), code,
-                       random.Random(rng.random()), process=i % len(bases))
+                       random.Random(rng.random()), process=i % len(bases), assets=assets)
                  for i in range(phones)]
-        gate = asyncio.Semaphore(join_concurrency)
+        gate = asyncio.Semaphore(phones if join_rate else join_concurrency)
         join_failures: list[str] = []
         listeners: list[asyncio.Task] = []
 
         async def join(phone: Phone) -> None:
+            if join_rate:
+                await asyncio.sleep(max(0.0, join_start + phone.index / join_rate - now()))
+                phone.offered_at = now()
             async with gate:
                 try:
                     await phone.join()
@@ -492,7 +517,7 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
                     return
             listeners.append(asyncio.create_task(phone.listen()))
 
-        join_start = now()
+        join_start = now()  # read by join() above
         await asyncio.gather(*(join(phone) for phone in crowd))
         join_seconds = now() - join_start
         connected = [phone for phone in crowd if phone.connected_at is not None]
@@ -590,6 +615,10 @@ async def run_load(bases: list[str], code: str, phones: int, window: float = 10.
             "failure_samples": join_failures[:5],
             "seconds": round(join_seconds, 2),
             "per_second": round(len(connected) / join_seconds, 1) if join_seconds else None,
+            "offered_per_second": join_rate,
+            "assets": assets,
+            # From opening the link to the lobby on screen (the socket's first state).
+            "to_lobby": percentiles([p.connected_at - p.offered_at for p in connected]),
             "projector_saw_all": projector_saw_all,
         },
         "answering_push": percentiles(

@@ -46,11 +46,25 @@ async def measure(base: str, code: str, pid: int, n: int) -> dict:
 
         phones = [Phone(i, Browser(client, base), code, random.Random(i)) for i in range(n)]
 
+        async def joined_get(phone_browser: Browser) -> None:
+            for _ in range(n):
+                await phone_browser.request("GET", f"/j/{code}/")
+
         async def join_all() -> None:
             for phone in phones:
                 await phone.join()
 
         await timed("whole join (3 requests and a WebSocket)", join_all)
+        joined = phones[0].browser
+
+        async def socket_all() -> None:
+            for _ in range(n):
+                ws = await joined.websocket(f"/ws/p/{code}/")
+                await ws.receive_str(timeout=60)
+                await ws.close()
+
+        await timed("participant page (a joined phone's GET)", lambda: joined_get(joined))
+        await timed("a joined phone's socket (open, first state, close)", socket_all)
 
         await change_step(facilitator, code, "answering")
         await asyncio.sleep(1)

@@ -71,7 +71,8 @@ def scenario_env(name: str, tmp: str) -> dict:
 
 
 def run_scenario(name: str, phones: int, window: float, seed: int = 1,
-                 second_round: bool = False, tool_vote: bool = False) -> dict:
+                 second_round: bool = False, tool_vote: bool = False,
+                 join_rate: float | None = None, assets: bool = False) -> dict:
     processes = SCENARIOS[name][0]
     with tempfile.TemporaryDirectory() as tmp:
         env = scenario_env(name, tmp)
@@ -80,7 +81,8 @@ def run_scenario(name: str, phones: int, window: float, seed: int = 1,
             started = time.time()
             result = asyncio.run(run_load(cluster.bases, code, phones, window,
                                           credentials=FACILITATOR, pids=cluster.pids, seed=seed,
-                                          second_round=second_round, tool_vote=tool_vote))
+                                          second_round=second_round, tool_vote=tool_vote,
+                                          join_rate=join_rate, assets=assets))
             result["wall_seconds"] = round(time.time() - started, 1)
             result["server_log_tail"] = cluster.log_tail(1500)
         stored = count_answers(env, code)
@@ -128,6 +130,11 @@ def markdown(result: dict, base: dict | None) -> str:
         ("phones connected / asked", f"{r['join']['connected']} / {r['phones']}"),
         ("processes", r["processes"]),
         ("connect time (s), rate (/s)", f"{r['join']['seconds']}, {r['join']['per_second']}"),
+        ("join -> lobby p50 / p95 / p99 (ms)"
+         + (f", {r['join']['offered_per_second']} joins/s offered"
+            if r["join"].get("offered_per_second") else "")
+         + (", with the pages' static files" if r["join"].get("assets") else ""),
+         _ppp(r["join"].get("to_lobby", {}))),
         ("join failures", r["join"]["failures"]),
         ("answers acked / stored / lost",
          f"{r['answers']['acked']} / {r['database']['answers']} / {r['lost_answers']}"),
@@ -203,6 +210,7 @@ def markdown(result: dict, base: dict | None) -> str:
 # The figures of a run that the summary of several runs gives as median and range.
 SUMMARY = [
     ("connect (s)", lambda r: r["join"]["seconds"]),
+    ("join -> lobby p95 (ms)", lambda r: r["join"].get("to_lobby", {}).get("p95_ms")),
     ("answer POST p50 (ms)", lambda r: r["answers"]["post_latency"].get("p50_ms")),
     ("answer POST p95 (ms)", lambda r: r["answers"]["post_latency"].get("p95_ms")),
     ("answer -> console p95 (ms)", lambda r: r["answer_to_console"].get("p95_ms")),
@@ -264,6 +272,11 @@ def main() -> None:
                         help="skip the bare websockets broadcast baseline")
     parser.add_argument("--tool-vote", action="store_true",
                         help="after the reveal, the discussion and the Ik wil tool's vote")
+    parser.add_argument("--join-rate", type=float, default=None,
+                        help="a join storm: phones open the link at this many per second, "
+                             "none waiting for another")
+    parser.add_argument("--assets", action="store_true",
+                        help="each phone loads the pages' CSS, scripts and icon")
     parser.add_argument("--second-round", action="store_true",
                         help="after the reveal, a second round (a third of the phones change "
                              "an answer) and its reveal")
@@ -290,7 +303,8 @@ def one_run(args: argparse.Namespace) -> dict:
     measured = commit()  # the code the servers start with
     loadavg_before = load_average()
     result = run_scenario(args.scenario, args.phones, args.window,
-                          second_round=args.second_round, tool_vote=args.tool_vote)
+                          second_round=args.second_round, tool_vote=args.tool_vote,
+                          join_rate=args.join_rate, assets=args.assets)
     base = None
     if not args.no_baseline:
         base = asyncio.run(baseline.measure(args.phones, payload_bytes=4096))
@@ -302,6 +316,8 @@ def one_run(args: argparse.Namespace) -> dict:
     result["machine"] = machine()
     result["command"] = (f"python -m bench.run --scenario {args.scenario} "
                          f"--phones {args.phones} --window {args.window}"
+                         + (f" --join-rate {args.join_rate}" if args.join_rate else "")
+                         + (" --assets" if args.assets else "")
                          + (" --tool-vote" if args.tool_vote else "")
                          + (" --second-round" if args.second_round else ""))
     stem = OUT / f"{time.strftime('%Y%m%d-%H%M%S')}-{args.scenario}-{args.phones}"

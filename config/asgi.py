@@ -19,6 +19,7 @@ gc.set_threshold(20_000, 20, 100)
 
 from config.phone_answers import PhoneAnswers  # noqa: E402
 from config.shared_thread import SharedThreadASGIHandler  # noqa: E402
+from config.static_files import CachedStaticFiles  # noqa: E402
 
 django_asgi_app = SharedThreadASGIHandler()
 
@@ -30,8 +31,9 @@ from workshop.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # A phone's answers are served without Django's HTTP handler (config/phone_answers.py).
-        "http": PhoneAnswers(django_asgi_app),
+        # A phone's answers are served without Django's HTTP handler (config/phone_answers.py),
+        # and static files from memory once Django has served them (config/static_files.py).
+        "http": CachedStaticFiles(PhoneAnswers(django_asgi_app)),
         "websocket": SameSiteOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

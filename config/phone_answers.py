@@ -109,7 +109,7 @@ def _respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
     from workshop.views.participant import answer_screen, recognition_screen
 
     match = ANSWER_PATH.match(scope["path"])
-    headers = _headers(scope)
+    headers = scope_headers(scope)
     content_type = headers.get("content-type", "").split(";")[0].strip()
     if (match is None or len(body) > MAX_BODY or content_type != FORM
             or scope.get("query_string") or b"\x00" in body or b"%00" in body):
@@ -119,7 +119,7 @@ def _respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
     except ValueError:  # not ASCII, or not a form
         return None
     cookies = parse_cookie(headers.get("cookie", ""))
-    secure = _is_secure(scope, headers)
+    secure = is_secure(scope, headers)
     if (any("\x00" in name or "\x00" in value for name, value in cookies.items())
             or not _csrf_passes(scope, headers, cookies, form, secure)
             or (settings.SECURE_SSL_REDIRECT and not secure)):
@@ -141,11 +141,11 @@ def _respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
     return _response_headers(secure, language), html.encode()
 
 
-def _headers(scope) -> dict[str, str]:
+def scope_headers(scope) -> dict[str, str]:
     return {name.decode("latin1"): value.decode("latin1") for name, value in scope["headers"]}
 
 
-def _is_secure(scope, headers: dict[str, str]) -> bool:
+def is_secure(scope, headers: dict[str, str]) -> bool:
     """HttpRequest.is_secure(), from the ASGI scope."""
     if settings.SECURE_PROXY_SSL_HEADER:
         meta_name, secure_value = settings.SECURE_PROXY_SSL_HEADER

@@ -434,6 +434,12 @@ def test_the_phone_s_participant_is_read_with_every_field_as_the_orm_reads_it(ph
     assert found.session.revealed_at is not None and found.session.disciplines
     assert access.find_participant(workshop.code, token + "x") is None
     assert access.find_participant("ZZZZZZ", token) is None
+    # The session alone, by its code, read the same way.
+    session = access.find_session(workshop.code)
+    for field in Session._meta.concrete_fields:
+        assert getattr(session, field.attname) == getattr(expected.session,
+                                                          field.attname), field.name
+    assert access.find_session("ZZZZZZ") is None
 
 
 @pytest.mark.parametrize("number", [1, 3, 4])

@@ -1,6 +1,8 @@
 """Guards for the upstream internals that our workarounds copy or subclass.
 
-`config/shared_thread.py` overrides three methods of Django's ASGIHandler, `WorkshopConsumer`
+`config/shared_thread.py` overrides three methods of Django's ASGIHandler,
+`config/phone_answers.py` repeats Django's CSRF check and host and HTTPS rules for the phone's
+answers (calling its token functions), `WorkshopConsumer`
 copies Channels' `AsyncConsumer.dispatch` without its hop to the shared thread, and
 `WorkshopInMemoryChannelLayer` subclasses Channels' in-memory layer. If an upgrade changes any
 of these, the copies may silently drop a fix or break: these tests fail first, by name.
@@ -16,6 +18,8 @@ from channels.consumer import AsyncConsumer
 from channels.layers import InMemoryChannelLayer
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
+from django.http.request import HttpRequest
+from django.middleware import csrf
 
 FINGERPRINTS = {
     # What SharedThreadASGIHandler replaces: __call__ without ThreadSensitiveContext, handle
@@ -26,6 +30,17 @@ FINGERPRINTS = {
     "BaseHandler.load_middleware": (BaseHandler.load_middleware, "a1fb7ee5f8586195"),
     # What SharedThreadASGIHandler.get_response copies for the phone's answers' short chain.
     "BaseHandler.get_response": (BaseHandler.get_response, "3d6a79b124c2cccb"),
+    # What config/phone_answers.py checks as Django does (process_view with _check_token, the
+    # host and HTTPS of get_host and is_secure) and the token functions it calls.
+    "CsrfViewMiddleware.process_view": (csrf.CsrfViewMiddleware.process_view,
+                                        "cdbdabe04318fc2f"),
+    "CsrfViewMiddleware._check_token": (csrf.CsrfViewMiddleware._check_token,
+                                        "bc4dd8db3b11f8b1"),
+    "_check_token_format": (csrf._check_token_format, "9a21427b676ed504"),
+    "_does_token_match": (csrf._does_token_match, "3af7cc3f2914cb0a"),
+    "HttpRequest.get_host": (HttpRequest.get_host, "02735c918f5ce9f1"),
+    "HttpRequest._get_raw_host": (HttpRequest._get_raw_host, "49d5b852251e9afb"),
+    "HttpRequest.is_secure": (HttpRequest.is_secure, "ae083f296324eb31"),
     # What WorkshopConsumer.dispatch copies, less aclose_old_connections().
     "AsyncConsumer.dispatch": (AsyncConsumer.dispatch, "39f34e7d4fb0f655"),
     # What WorkshopInMemoryChannelLayer throttles (_clean_expired), replaces (group_send) and

@@ -260,12 +260,17 @@ class OwnScore:
 NO_SCORE = OwnScore(scoring.ParticipantScore(0, 0, False, None, None))
 
 
-def own_result_context(session: Session, own: OwnScore) -> dict:
-    phases = Phase.by_slug()
+def own_result_context(session: Session, own: OwnScore, phases: dict[str, Phase] | None = None,
+                       max_total: int | None = None) -> dict:
+    """A phone's own result. `phases` and `max_total` as read earlier in the database thread,
+    for a caller in the event loop (own_result_push), which must not read them itself."""
+    phases = phases if phases is not None else Phase.by_slug()
     score, first = own.score, own.first
+    if max_total is None:
+        max_total = session.cached_questionnaire.instrument().max_total
     return {
         "score": score,
-        "max_total": session.cached_questionnaire.instrument().max_total,
+        "max_total": max_total,
         "phase": phases.get(score.phase),
         "border_phase": phases.get(score.border_with),
         "recognised": phases.get(own.recognised),
@@ -372,9 +377,25 @@ def render_current_stage(participant: Participant, language: str) -> str:
 # bounded: a process that serves many sessions over weeks keeps only the recent ones.
 SCORES_KEPT = 32
 FRAGMENTS_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class RevealScores:
+    """What a reveal's own-result fragments are made of, read in the database thread: the
+    fragments are rendered in the event loop, which must not touch the database, and the
+    phases and the questionnaire come from a cache that expires after a minute (a render that
+    found it expired read the database from the loop, Django refused, and every phone of the
+    process that rendered after that moment lost its socket with 1011)."""
+
+    session: Session
+    scores: dict[int, OwnScore]
+    phases: dict[str, Phase]
+    max_total: int
+
+
 _scores: OrderedDict[tuple[str, str], asyncio.Future] = OrderedDict()
 _fragments: OrderedDict[tuple, str] = OrderedDict()
-_ready: dict[tuple[str, str], tuple[Session, dict[int, OwnScore]]] = {}
+_ready: dict[tuple[str, str], RevealScores] = {}
 
 
 def _remember(cache: OrderedDict, key, value, limit: int) -> None:
@@ -394,9 +415,8 @@ def prepare_own_results(session: Session, version: str) -> None:
         _ready.pop(next(iter(_ready)))
 
 
-def _load_scores(code: str, session: Session | None = None) -> tuple[Session, dict[int, OwnScore]]:
+def _load_scores(code: str, session: Session | None = None) -> RevealScores:
     session = session or access.find_session(code)
-    Phase.by_slug()  # warm the cache here, in the database thread
     shown = session.shown_round
     first = answer_sets(session, 1)
     latest = first if shown == 1 else answer_sets(session, shown)
@@ -405,28 +425,28 @@ def _load_scores(code: str, session: Session | None = None) -> tuple[Session, di
     scores = {pid: own_score_of(session, first.get(pid, {}), latest.get(pid, {}),
                                 recognised.get(pid, ""))
               for pid in set(first) | set(latest)}
-    return session, scores
+    return RevealScores(session, scores, Phase.by_slug(),
+                        session.cached_questionnaire.instrument().max_total)
 
 
 async def own_result_push(code: str, version: str, participant_id: int, language: str) -> str:
-    """The #my-result fragment for one phone after a reveal, as an out-of-band swap."""
+    """The #my-result fragment for one phone after a reveal, as an out-of-band swap. Runs in
+    the event loop: everything it renders from was read in the database thread."""
     key = (code, version)
     ready = _ready.get(key)
-    if ready is not None:
-        session, scores = ready
-    else:
+    if ready is None:
         future = _scores.get(key)
         if future is None:
             future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
             _remember(_scores, key, future, SCORES_KEPT)
-        session, scores = await future
-    score = scores.get(participant_id, NO_SCORE)
+        ready = await future
+    score = ready.scores.get(participant_id, NO_SCORE)
     fragment_key = (code, version, language, score)
     html = _fragments.get(fragment_key)
     if html is None:
         with translation.override(language):
-            html = render_to_string("workshop/phone.html#my-result-push",
-                                    {"own": own_result_context(session, score)})
+            html = render_to_string("workshop/phone.html#my-result-push", {
+                "own": own_result_context(ready.session, score, ready.phases, ready.max_total)})
         _remember(_fragments, fragment_key, html, FRAGMENTS_KEPT)
     return html
 

@@ -85,6 +85,7 @@ def run_scenario(name: str, phones: int, window: float, seed: int = 1,
                                           join_rate=join_rate, assets=assets))
             result["wall_seconds"] = round(time.time() - started, 1)
             result["server_log_tail"] = cluster.log_tail(1500)
+            result["server_first_errors"] = cluster.first_errors()
         stored = count_answers(env, code)
     result["database"] = stored
     result["lost_answers"] = max(0, result["answers"]["acked"] - stored["answers"])

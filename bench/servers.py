@@ -146,6 +146,18 @@ class Cluster:
     def log_tail(self, characters: int = 3000) -> str:
         return "\n".join(log.read_text(errors="replace")[-characters:] for log in self.logs)
 
+    def first_errors(self, characters: int = 4000) -> list[str]:
+        """Per process, its log from the first error or traceback on: a failure at the end of
+        a run is usually explained at its start, and the logs go with the run's folder."""
+        found = []
+        for index, log in enumerate(self.logs):
+            text = log.read_text(errors="replace")
+            starts = [at for at in (text.find("Traceback"), text.find("ERROR"),
+                                    text.find("Exception inside application")) if at >= 0]
+            if starts:
+                found.append(f"process {index}: " + text[min(starts):][:characters])
+        return found
+
     def __exit__(self, *exc) -> None:
         for process in self.popen:
             process.terminate()

@@ -98,6 +98,22 @@ def count_answers(env: dict, code: str) -> dict:
     return stored
 
 
+def server_command(port: int) -> list[str]:
+    """daphne, as `make run` serves: a listen backlog for a crowd joining at once (Twisted's
+    default is 50), and time for a socket to be accepted while the process works through a
+    queue of joins (daphne's default is 5 s). With BENCH_SERVER=uvicorn, uvicorn with uvloop
+    and httptools instead (not a dependency of the project: install it beside, see
+    bench/README.md), to compare servers on the same benchmark."""
+    if os.environ.get("BENCH_SERVER") == "uvicorn":
+        return [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host",
+                "127.0.0.1", "--port", str(port), "--backlog", "4096", "--loop", "uvloop",
+                "--http", "httptools", "--ws", "websockets", "--no-access-log",
+                "--lifespan", "off"]
+    return [sys.executable, "-m", "daphne", "-e",
+            f"tcp:port={port}:interface=127.0.0.1:backlog=4096",
+            "--websocket_connect_timeout", "30", "config.asgi:application"]
+
+
 @dataclass
 class Cluster:
     """One or more daphne processes on their own ports, sharing a database and channel layer."""
@@ -130,14 +146,8 @@ class Cluster:
             self.logs.append(log)
             with log.open("wb") as stderr:
                 self.popen.append(subprocess.Popen(
-                    # As `make run` serves: a listen backlog for a crowd joining at once
-                    # (Twisted's default is 50), and time for a socket to be accepted while
-                    # the process works through a queue of joins (daphne's default is 5 s).
-                    [sys.executable, "-m", "daphne", "-e",
-                     f"tcp:port={port}:interface=127.0.0.1:backlog=4096",
-                     "--websocket_connect_timeout", "30",
-                     "config.asgi:application"],
-                    cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr,
+                    server_command(port), cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                    stderr=stderr,
                 ))
         for base, process, log in zip(self.bases, self.popen, self.logs, strict=True):
             wait_until_healthy(base, process, log, path=self.ready_path)

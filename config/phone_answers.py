@@ -38,7 +38,6 @@ from django.http.request import split_domain_port, validate_host
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _does_token_match
 from django.middleware.security import SecurityMiddleware
-from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +129,11 @@ def _respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
         return None
     language = cookie_language(cookies)
     try:
-        with translation.override(language):
-            if recognition:
-                html = recognition_screen(participant, form.get("phase", ""), language)
-            else:
-                html = answer_screen(participant, int(number), form.get("option", ""),
-                                     form.get("from", ""), language)
+        if recognition:
+            html = recognition_screen(participant, form.get("phase", ""), language)
+        else:
+            html = answer_screen(participant, int(number), form.get("option", ""),
+                                 form.get("from", ""), language)
     except services.WorkshopError:
         return None  # refused before anything was saved: Django says why
     return _response_headers(secure, language), html.encode()

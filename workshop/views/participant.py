@@ -128,8 +128,7 @@ def _get_participant_for_phone(request: HttpRequest, code: str) -> Participant:
 
 def _screen(request: HttpRequest, quiz: dict, saved: int | None = None) -> HttpResponse:
     """An answering screen for #quiz (phone.answering_screen says which)."""
-    return render(request, "workshop/phone.html#screen",
-                  {"session": quiz["session"], "quiz": quiz, "saved": saved})
+    return HttpResponse(phone.render_screen(quiz["session"], quiz, saved, request.LANGUAGE_CODE))
 
 
 @require_http_methods(["GET", "POST"])

@@ -39,6 +39,8 @@ from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import InvalidTokenFormat, _check_token_format, _does_token_match
 from django.middleware.security import SecurityMiddleware
 
+from config.middleware import has_nul
+
 logger = logging.getLogger(__name__)
 
 ANSWER_PATH = re.compile(r"^/j/([A-Z0-9]{1,20})/(?:q/([0-9]+)|(recognise))/$")
@@ -119,7 +121,7 @@ def _respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
         return None
     cookies = parse_cookie(headers.get("cookie", ""))
     secure = is_secure(scope, headers)
-    if (any("\x00" in name or "\x00" in value for name, value in cookies.items())
+    if (has_nul(scope["path"], "", cookies)
             or not _csrf_passes(scope, headers, cookies, form, secure)
             or (settings.SECURE_SSL_REDIRECT and not secure)):
         return None

@@ -17,7 +17,9 @@ compares the kept responses with Django's.
 from __future__ import annotations
 
 from django.conf import settings
+from django.http.cookie import parse_cookie
 
+from config.middleware import has_nul
 from config.phone_answers import is_secure, scope_headers
 
 KEPT_FILES = 256  # (file, variant) responses kept; the app has a dozen static files
@@ -41,8 +43,8 @@ class CachedStaticFiles:
                 or not scope["path"].startswith(self.prefix) or scope.get("query_string")):
             return await self.app(scope, receive, send)
         headers = scope_headers(scope)
-        if (any(name in headers for name in PASS_THROUGH) or "\x00" in scope["path"]
-                or "\x00" in headers.get("cookie", "")):  # Django refuses a NUL: 400
+        if (any(name in headers for name in PASS_THROUGH)  # Django refuses a NUL: 400
+                or has_nul(scope["path"], "", parse_cookie(headers.get("cookie", "")))):
             return await self.app(scope, receive, send)
         key = _key(scope, headers)
         kept = self.kept.get(key)

@@ -391,3 +391,37 @@ async def test_an_english_console_names_the_folded_disciplines_in_english(
     assert "<th scope=\"row\">Other <span" in message
     assert [label for label in DUTCH_LABELS if label in message] == []
     await console.disconnect()
+
+
+async def test_a_burst_of_answers_sends_spaced_notes_and_one_after_the_last(workshop,
+                                                                          monkeypatch):
+    """In the server, a saved change schedules a "dirty" note on the event loop without waiting
+    for it (broadcast._deliver_soon); a session's notes go out at most every NOTE_SPACING, and
+    the last change always has a note sent after it."""
+    from workshop import broadcast
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(broadcast, "_server_loop", lambda: loop)
+    sent = []
+    send_all = broadcast._send_all
+
+    async def sending(messages):
+        sent.append(loop.time())
+        await send_all(messages)
+
+    monkeypatch.setattr(broadcast, "_send_all", sending)
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(groups.facilitators(workshop.code), channel)
+    changed = sync_to_async(broadcast.state_changed, thread_sensitive=True)
+    for _ in range(30):
+        last_change = loop.time()
+        await changed(workshop)
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.2)
+    assert 2 <= len(sent) < 30
+    assert sent[-1] >= last_change
+    gaps = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
+    assert min(gaps) >= broadcast.NOTE_SPACING * 0.9  # (the loop's clock: a little margin)
+    message = await asyncio.wait_for(layer.receive(channel), timeout=5)
+    assert message["type"] == "state.dirty"

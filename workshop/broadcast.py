@@ -114,9 +114,16 @@ def _deliver(build: Callable[[Session], Messages], session: Session) -> None:
         retries.add(build, session.code)
 
 
-# Sessions with a "dirty" note scheduled on the event loop and not sent yet: a note says only
-# that something changed, so one in flight covers every change made before it is sent.
-_dirty_scheduled: set[str] = set()
+# Sessions with a "dirty" note scheduled on the event loop and not sent yet, with that loop: a
+# note says only that something changed, so one in flight covers every change made before it
+# is sent.
+_dirty_scheduled: dict[str, asyncio.AbstractEventLoop] = {}
+# A session's notes go out at most once in this many seconds (the first after a quiet moment
+# at once). A note costs every console and projector a message, and they re-render at most
+# every 0.2 s anyway (consumers.COALESCE_SECONDS): under a burst of answers a note per answer
+# was a few percent of the process's CPU for nothing.
+NOTE_SPACING = 0.05
+_dirty_sent_at: dict[str, float] = {}
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -138,12 +145,22 @@ def _deliver_soon(build: Callable[[Session], Messages], session: Session) -> Non
         _deliver(build, session)
         return
     code = session.code
-    if code in _dirty_scheduled:
+    if _dirty_scheduled.get(code) is loop:
         return
-    _dirty_scheduled.add(code)
+    # Kept with its loop: a note scheduled on a loop that has stopped since never goes out,
+    # and must not hold up the notes of the next one.
+    _dirty_scheduled[code] = loop
 
     def start() -> None:
-        _dirty_scheduled.discard(code)
+        wait = _dirty_sent_at.get(code, float("-inf")) + NOTE_SPACING - loop.time()
+        if wait > 0:
+            # Still marked scheduled: changes until then are covered by this note.
+            loop.call_later(wait, start)
+            return
+        _dirty_scheduled.pop(code, None)
+        if len(_dirty_sent_at) > 10_000:
+            _dirty_sent_at.clear()
+        _dirty_sent_at[code] = loop.time()
         try:
             messages = build(session)
         except Exception:
@@ -158,7 +175,7 @@ def _deliver_soon(build: Callable[[Session], Messages], session: Session) -> Non
     try:
         loop.call_soon_threadsafe(start)
     except RuntimeError:  # the loop closed meanwhile (shutting down)
-        _dirty_scheduled.discard(code)
+        _dirty_scheduled.pop(code, None)
         _deliver(build, session)
 
 

@@ -7,6 +7,9 @@ joined, bad input, a closed session) is answered by Django, and saves nothing th
 not check.
 """
 
+import asyncio
+import threading
+
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
@@ -20,6 +23,7 @@ from config.shared_thread import SharedThreadASGIHandler
 from workshop import services
 from workshop.identity import participant_cookie
 from workshop.models import Answer, Participant, Session
+from workshop.views import participant as participant_views
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -304,3 +308,83 @@ async def test_a_body_longer_than_an_answer_is_read_by_django(
     await communicator.receive_output(timeout=5)
     assert start["status"] == 200
     assert await in_db(saved, participant) == [(1, choices[0][1])]
+
+
+async def answers_in_one_batch(session: Session, requests: list[tuple[str, list, bytes]],
+                               monkeypatch) -> tuple[list, list[int]]:
+    """Posts `requests` to one endpoint while the shared thread is busy, so that they wait and
+    are served together; returns their responses and the sizes of the batches served."""
+    endpoint = PhoneAnswers(refuse)
+    sizes = []
+    real = phone_answers.respond_all
+
+    def spy(batch):
+        sizes.append(len(batch))
+        return real(batch)
+
+    monkeypatch.setattr(endpoint.batches, "respond_all", sync_to_async(spy, thread_sensitive=True))
+    busy, free = threading.Event(), threading.Event()
+
+    def hold():
+        busy.set()
+        free.wait(timeout=10)
+
+    holding = asyncio.ensure_future(in_db(hold))
+    await asyncio.get_running_loop().run_in_executor(None, busy.wait, 10)
+    posts = [asyncio.ensure_future(post(endpoint, scope_for(path, headers), body))
+             for path, headers, body in requests]
+    await asyncio.sleep(0.1)  # every request read and waiting for the shared thread
+    free.set()
+    await holding
+    return await asyncio.gather(*posts), sizes
+
+
+async def test_answers_that_arrive_together_are_saved_together_and_served_as_django_serves_them(
+        workshop, django_app, close_connections, monkeypatch):
+    participants = await in_db(joined, workshop, 4)
+    choices = await in_db(options, workshop)
+    phones = [Phone(workshop, p) for p in participants]
+    requests = [(f"/j/{workshop.code}/q/1/", phone.headers(), f"option={choices[0][i]}".encode())
+                for i, phone in enumerate(phones)]
+    # The first phone's second answer in the same batch, and a phone that has not joined.
+    requests.append((f"/j/{workshop.code}/q/2/", phones[0].headers(),
+                     f"option={choices[1][1]}".encode()))
+    stranger = Phone(workshop, participants[0])
+    stranger.cookies = f"csrftoken={stranger.secret}"
+    requests.append((f"/j/{workshop.code}/q/1/", stranger.headers(), b"option=1"))
+    responses, sizes = await answers_in_one_batch(workshop, requests, monkeypatch)
+    assert sizes == [len(requests)]
+    assert [status for status, _, _ in responses] == [200] * 5 + [HANDED_OVER]
+    # As Django serves the same requests now (the first phone's first answer is left out: its
+    # next screen has question 2 answered by now).
+    for (path, headers, body), response in list(zip(requests, responses, strict=True))[1:5]:
+        assert response == await post(django_app, scope_for(path, headers), body)
+    assert "Vraag 2 van 4" in responses[0][2].decode()
+    assert await in_db(saved, participants[0]) == sorted([(1, choices[0][0]), (1, choices[1][1])])
+    for i, participant in enumerate(participants[1:], start=1):
+        assert await in_db(saved, participant) == [(1, choices[0][i])]
+
+
+async def test_a_batch_that_fails_is_served_answer_by_answer(
+        workshop, close_connections, monkeypatch):
+    participants = await in_db(joined, workshop, 3)
+    choices = await in_db(options, workshop)
+    phones = [Phone(workshop, p) for p in participants]
+    real = participant_views.answer_screen
+
+    def failing_for_the_second(participant, *args):
+        html = real(participant, *args)
+        if participant.pk == participants[1].pk:
+            raise RuntimeError("a bug after the save")
+        return html
+
+    monkeypatch.setattr(participant_views, "answer_screen", failing_for_the_second)
+    requests = [(f"/j/{workshop.code}/q/1/", phone.headers(), f"option={choices[0][0]}".encode())
+                for phone in phones]
+    responses, sizes = await answers_in_one_batch(workshop, requests, monkeypatch)
+    assert sizes == [3]
+    # The batch was rolled back and each answer served again on its own: the other two by the
+    # endpoint, the failing one by Django (saved once, by its own attempt).
+    assert [status for status, _, _ in responses] == [200, HANDED_OVER, 200]
+    for participant in participants:
+        assert await in_db(saved, participant) == [(1, choices[0][0])]

@@ -151,17 +151,21 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> S
         raise WorkshopError(_("That answer is not one of this question's options."), 400)
     connection = connections[Answer.objects.db]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: inside the answer endpoint's batch (config/phone_answers.py) a savepoint
+    # would be two more statements per answer, and a failure there retries the whole batch.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_upsert_answer_sql(connection.vendor),
                        [question_id, option_id, now, participant.pk, session.pk,
                         Session.ANSWERING])
         row = cursor.fetchone()
-        if row is None:
-            # Locked (or not yet open): an answer racing the lock is refused, nothing saved.
-            raise _answering_closed()
-        round_ = row[0]
-        cursor.execute(_round_answers_sql(), [participant.pk, round_])
-        answers = dict(cursor.fetchall())
+        if row is not None:
+            cursor.execute(_round_answers_sql(), [participant.pk, row[0]])
+            answers = dict(cursor.fetchall())
+    if row is None:
+        # Locked (or not yet open): an answer racing the lock is refused, nothing saved.
+        # (Raised outside the transaction, which stays good for the rest of a batch.)
+        raise _answering_closed()
+    round_ = row[0]
     announce(broadcast.state_changed, session)
     reveal_if_everyone_finished(session)
     return SavedAnswer(question_id, option_id, round_, answers)
@@ -223,13 +227,15 @@ def recognise(participant: Participant, phase: str) -> dict[int, int]:
             phase not in session.cached_questionnaire.instrument().phases):
         return _refuse_recognition(participant, phase)
     connection = connections[Participant.objects.db]
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_recognise_sql(connection.vendor),
                        [phase, participant.pk, session.pk, Session.ANSWERING])
-        if cursor.rowcount != 1:
-            raise _answering_closed()
-        cursor.execute(_round_answers_sql(), [participant.pk, 1])
-        answers = dict(cursor.fetchall())
+        saved = cursor.rowcount == 1
+        if saved:
+            cursor.execute(_round_answers_sql(), [participant.pk, 1])
+            answers = dict(cursor.fetchall())
+    if not saved:  # as save_answer
+        raise _answering_closed()
     participant.recognised = phase
     announce(broadcast.state_changed, session)
     reveal_if_everyone_finished(session)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from functools import cache
 from urllib.parse import parse_qsl
 
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 ANSWER_PATH = re.compile(r"^/j/([A-Z0-9]{1,20})/(?:q/([0-9]+)|(recognise))/$")
 FORM = "application/x-www-form-urlencoded"
 MAX_BODY = 2048  # an answer's form is a few dozen bytes
+Response = tuple[tuple[tuple[bytes, bytes], ...], bytes]  # headers, body
 
 
 class PhoneAnswers:
@@ -73,13 +75,15 @@ class PhoneAnswers:
 
 
 class Batches:
-    """Answers that arrive while the shared thread is busy with earlier ones are served there
-    together, in one hop and one transaction (a group commit), once it is free.
+    """Answers that arrive while a batch of earlier ones is on its way through the shared
+    thread wait, and go there together as the next batch: one hop and one transaction (a group
+    commit), then their screens are rendered, after the commit.
 
     A hop to the shared thread costs the event loop and the thread 0.1-0.25 ms of CPU, more
     than saving an answer does; under a burst hundreds of answers a second each paid it, and
     each its own commit. Alone, an answer is a batch of one, served at once as before. Every
-    phone's response is sent after its batch is committed.
+    phone's response is sent after its batch is committed; what the answers announce (the
+    console's note, an auto-reveal) happens after that commit too.
     """
 
     MAX = 64  # answers per batch: a batch holds the shared thread (and the writer's lock)
@@ -90,7 +94,7 @@ class Batches:
         self.serving = False
         self.respond_all = sync_to_async(respond_all, thread_sensitive=True)
 
-    async def respond(self, scope, body: bytes) -> tuple[tuple, bytes] | None:
+    async def respond(self, scope, body: bytes) -> Response | None:
         loop = asyncio.get_running_loop()
         if loop is not self.loop:  # a new event loop (tests start one per test)
             self.loop, self.waiting, self.serving = loop, [], False
@@ -127,16 +131,18 @@ class Batches:
 _serving: set[asyncio.Task] = set()  # kept referenced until done
 
 
-def respond_all(requests: list[tuple[dict, bytes]]) -> list[tuple[tuple, bytes] | None]:
-    """In the shared thread: a batch of answers in one transaction. If any of them fails (the
-    database, a bug), nothing of the batch is kept and each is served again on its own, as
-    `respond` serves one."""
+def respond_all(requests: list[tuple[dict, bytes]]) -> list[Response | None]:
+    """In the shared thread: a batch of answers saved in one transaction, then their screens
+    rendered. If any of them fails to save (the database, a bug), nothing of the batch is kept
+    and each is served again on its own, as `respond` serves one."""
     if len(requests) > 1:
         try:
             with transaction.atomic():
-                return [_respond(scope, body) for scope, body in requests]
+                renders = [_save(scope, body) for scope, body in requests]
         except Exception:
             logger.debug("A batch of answers failed; serving each on its own", exc_info=True)
+        else:
+            return [None if render is None else _rendered(render) for render in renders]
     return [respond(scope, body) for scope, body in requests]
 
 
@@ -164,21 +170,32 @@ def _replay(body: bytes, more: bool, receive):
     return replay
 
 
-def respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
+def respond(scope, body: bytes) -> Response | None:
     """In the shared thread: the response to an ordinary answer, or None for Django to serve."""
     try:
-        return _respond(scope, body)
+        render = _save(scope, body)
     except Exception:
         # The database away, a bug: Django serves the request again and answers as it does
         # (a 503 page, a logged 500), the connection checked first by its request_started.
         logger.debug("Answer handed to Django", exc_info=True)
         return None
+    return None if render is None else _rendered(render)
 
 
-def _respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
+def _rendered(render: Callable[[], Response]) -> Response | None:
+    try:
+        return render()
+    except Exception:
+        # The answer is saved: Django saves it again (the same row) and answers.
+        logger.debug("Answer handed to Django after it was saved", exc_info=True)
+        return None
+
+
+def _save(scope, body: bytes) -> Callable[[], Response] | None:
+    """Save the answer; returns what renders its response (None: Django serves the request)."""
     from workshop import access, services
     from workshop.identity import cookie_language, participant_token
-    from workshop.views.participant import answer_screen, recognition_screen
+    from workshop.views.participant import save_phone_answer, save_recognition
 
     match = ANSWER_PATH.match(scope["path"])
     headers = scope_headers(scope)
@@ -203,13 +220,14 @@ def _respond(scope, body: bytes) -> tuple[tuple, bytes] | None:
     language = cookie_language(cookies)
     try:
         if recognition:
-            html = recognition_screen(participant, form.get("phase", ""), language)
+            recognised = save_recognition(participant, form.get("phase", ""))
+            screen = lambda: recognised(language)  # noqa: E731
         else:
-            html = answer_screen(participant, int(number), form.get("option", ""),
-                                 form.get("from", ""), language)
+            answered = save_phone_answer(participant, int(number), form.get("option", ""))
+            screen = lambda: answered(form.get("from", ""), language)  # noqa: E731
     except services.WorkshopError:
         return None  # refused before anything was saved: Django says why
-    return _response_headers(secure, language), html.encode()
+    return lambda: (_response_headers(secure, language), screen().encode())
 
 
 def scope_headers(scope) -> dict[str, str]:

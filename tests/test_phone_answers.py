@@ -310,10 +310,11 @@ async def test_a_body_longer_than_an_answer_is_read_by_django(
     assert await in_db(saved, participant) == [(1, choices[0][1])]
 
 
-async def answers_in_one_batch(session: Session, requests: list[tuple[str, list, bytes]],
-                               monkeypatch) -> tuple[list, list[int]]:
-    """Posts `requests` to one endpoint while the shared thread is busy, so that they wait and
-    are served together; returns their responses and the sizes of the batches served."""
+async def answers_in_batches(requests: list[tuple[str, list, bytes]],
+                             monkeypatch) -> tuple[list, list[int]]:
+    """Posts the first of `requests` to one endpoint while the shared thread is busy, then the
+    others while that one waits there: they wait for it, and go together as the next batch.
+    Returns the responses and the sizes of the batches served."""
     endpoint = PhoneAnswers(refuse)
     sizes = []
     real = phone_answers.respond_all
@@ -331,9 +332,15 @@ async def answers_in_one_batch(session: Session, requests: list[tuple[str, list,
 
     holding = asyncio.ensure_future(in_db(hold))
     await asyncio.get_running_loop().run_in_executor(None, busy.wait, 10)
-    posts = [asyncio.ensure_future(post(endpoint, scope_for(path, headers), body))
-             for path, headers, body in requests]
-    await asyncio.sleep(0.1)  # every request read and waiting for the shared thread
+
+    def posting(request):
+        path, headers, body = request
+        return asyncio.ensure_future(post(endpoint, scope_for(path, headers), body))
+
+    posts = [posting(requests[0])]
+    await asyncio.sleep(0.05)  # its batch of one is on its way to the shared thread
+    posts += [posting(request) for request in requests[1:]]
+    await asyncio.sleep(0.05)  # every other request read, and waiting for the next batch
     free.set()
     await holding
     return await asyncio.gather(*posts), sizes
@@ -352,8 +359,8 @@ async def test_answers_that_arrive_together_are_saved_together_and_served_as_dja
     stranger = Phone(workshop, participants[0])
     stranger.cookies = f"csrftoken={stranger.secret}"
     requests.append((f"/j/{workshop.code}/q/1/", stranger.headers(), b"option=1"))
-    responses, sizes = await answers_in_one_batch(workshop, requests, monkeypatch)
-    assert sizes == [len(requests)]
+    responses, sizes = await answers_in_batches(requests, monkeypatch)
+    assert sizes == [1, len(requests) - 1]
     assert [status for status, _, _ in responses] == [200] * 5 + [HANDED_OVER]
     # As Django serves the same requests now (the first phone's first answer is left out: its
     # next screen has question 2 answered by now).
@@ -365,26 +372,59 @@ async def test_answers_that_arrive_together_are_saved_together_and_served_as_dja
         assert await in_db(saved, participant) == [(1, choices[0][i])]
 
 
-async def test_a_batch_that_fails_is_served_answer_by_answer(
-        workshop, close_connections, monkeypatch):
+@pytest.mark.parametrize("failing", ["saving", "rendering"])
+async def test_an_answer_that_fails_in_a_batch_is_served_by_django_and_the_others_are_kept(
+        workshop, close_connections, monkeypatch, failing):
     participants = await in_db(joined, workshop, 3)
     choices = await in_db(options, workshop)
     phones = [Phone(workshop, p) for p in participants]
-    real = participant_views.answer_screen
+    real = participant_views.save_phone_answer
 
     def failing_for_the_second(participant, *args):
-        html = real(participant, *args)
-        if participant.pk == participants[1].pk:
-            raise RuntimeError("a bug after the save")
-        return html
+        screen = real(participant, *args)
+        if participant.pk != participants[1].pk:
+            return screen
+        if failing == "saving":
+            raise RuntimeError("a bug after the save, in the batch's transaction")
 
-    monkeypatch.setattr(participant_views, "answer_screen", failing_for_the_second)
+        def broken(*args):
+            raise RuntimeError("a bug in the screen, after the batch was committed")
+
+        return broken
+
+    monkeypatch.setattr(participant_views, "save_phone_answer", failing_for_the_second)
     requests = [(f"/j/{workshop.code}/q/1/", phone.headers(), f"option={choices[0][0]}".encode())
                 for phone in phones]
-    responses, sizes = await answers_in_one_batch(workshop, requests, monkeypatch)
-    assert sizes == [3]
-    # The batch was rolled back and each answer served again on its own: the other two by the
-    # endpoint, the failing one by Django (saved once, by its own attempt).
+    responses, sizes = await answers_in_batches(requests, monkeypatch)
+    assert sizes == [1, 2]
+    # Saving: the batch was rolled back and each of its answers served again on its own, the
+    # failing one by Django (saved by its own attempt). Rendering: the batch was committed, and
+    # Django serves the failing one again (saving the same answer).
     assert [status for status, _, _ in responses] == [200, HANDED_OVER, 200]
     for participant in participants:
         assert await in_db(saved, participant) == [(1, choices[0][0])]
+
+
+async def test_the_last_answers_of_an_auto_reveal_session_in_one_batch_reveal_it(
+        workshop, close_connections, monkeypatch):
+    def auto_reveal():
+        Session.objects.filter(pk=workshop.pk).update(auto_reveal=True)
+        return joined(Session.objects.get(pk=workshop.pk), 3)
+
+    participants = await in_db(auto_reveal)
+    choices = await in_db(options, workshop)
+    questions = await in_db(lambda: list(workshop.questionnaire.ordered_questions()))
+
+    def all_but_the_last():
+        for participant in participants:
+            for question, option in zip(questions[:-1], choices, strict=False):
+                services.save_answer(Participant.objects.get(pk=participant.pk), question.pk,
+                                     option[0])
+
+    await in_db(all_but_the_last)
+    requests = [(f"/j/{workshop.code}/q/4/", Phone(workshop, p).headers(),
+                 f"option={choices[3][0]}".encode()) for p in participants]
+    responses, sizes = await answers_in_batches(requests, monkeypatch)
+    assert sizes == [1, 2]
+    assert [status for status, _, _ in responses] == [200, 200, 200]
+    assert await in_db(lambda: Session.objects.get(pk=workshop.pk).step) == Session.REVEALED

@@ -65,8 +65,16 @@ def _answering_closed() -> WorkshopError:
 
 def announce(push: Callable[[Session], None], session: Session) -> None:
     """Push a change to the session's screens once what it announces is committed. Outside a
-    transaction (a view in autocommit) that is at once."""
-    transaction.on_commit(lambda: push(session))
+    transaction (a view in autocommit) that is at once. A push that fails is logged (and the
+    broadcast tries again): it never fails what was committed."""
+    transaction.on_commit(lambda: push(session), robust=True)
+
+
+def _reveal_after_commit(session: Session) -> None:
+    """The auto-reveal's check, once the answer is committed: inside a batch of answers
+    (config/phone_answers.py) the check must see the whole batch, and another process's
+    batch committed meanwhile, and must not take the session's lock inside the batch."""
+    transaction.on_commit(lambda: reveal_if_everyone_finished(session), robust=True)
 
 
 def join(session: Session, name: str, discipline: str, join_key: str) -> Participant:
@@ -104,9 +112,10 @@ def _upsert_answer_sql(vendor: str) -> str:
     The step is checked inside the write, so nothing else is read on an answer's way: on
     SQLite the transaction holds the database's single write lock from BEGIN IMMEDIATE, so a
     step change cannot come between the check and the write; on PostgreSQL FOR SHARE locks the
-    session row until commit, so the lock's SELECT ... FOR UPDATE (move_to) waits for answers in
-    flight, and an answer that waited for the lock sees the new step and saves nothing.
-    Answers share the row lock, so they do not wait for each other.
+    session row until commit (of the answer endpoint's batch, when the answer is in one), so
+    the lock's SELECT ... FOR UPDATE (move_to) waits for answers in flight, and an answer that
+    waited for the lock sees the new step and saves nothing. Answers share the row lock, so
+    they do not wait for each other.
     """
     answer, session = Answer._meta.db_table, Session._meta.db_table
     participant = Participant._meta.db_table
@@ -140,7 +149,9 @@ class SavedAnswer:
 
 def save_answer(participant: Participant, question_id: int, option_id: int) -> SavedAnswer:
     """Save (or change) one answer, announce it, and reveal the results if that was the last
-    answer a session with auto-reveal waited for. Returns once the answer is committed.
+    answer a session with auto-reveal waited for. Returns once the answer is committed (in
+    the answer endpoint's batch: once it is written; the batch commits before any phone hears
+    back, and the announcement and the auto-reveal wait for that commit).
 
     This runs for every tap of every phone: two statements in one transaction (the upsert that
     checks the step, and the phone's answers of the round), written in SQL because compiling
@@ -167,7 +178,7 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> S
         raise _answering_closed()
     round_ = row[0]
     announce(broadcast.state_changed, session)
-    reveal_if_everyone_finished(session)
+    _reveal_after_commit(session)
     return SavedAnswer(question_id, option_id, round_, answers)
 
 
@@ -238,7 +249,7 @@ def recognise(participant: Participant, phase: str) -> dict[int, int]:
         raise _answering_closed()
     participant.recognised = phase
     announce(broadcast.state_changed, session)
-    reveal_if_everyone_finished(session)
+    _reveal_after_commit(session)
     return answers
 
 
@@ -264,7 +275,7 @@ def confirm_round(participant: Participant) -> None:
         Participant.objects.filter(pk=participant.pk).update(confirmed_round=session.round)
         participant.confirmed_round = session.round
     announce(broadcast.state_changed, session)
-    reveal_if_everyone_finished(session)
+    _reveal_after_commit(session)
 
 
 def open_second_round(session: Session) -> Session:
@@ -329,7 +340,7 @@ def remove_participant(session: Session, number: int) -> None:
         if not deleted:
             raise WorkshopError(_("That participant is no longer in the session."), status=404)
     announce(broadcast.state_changed, session)
-    reveal_if_everyone_finished(session)
+    _reveal_after_commit(session)
 
 
 def add_note(session: Session, kind: str, text: str, owner: str = "") -> Note:

@@ -2,6 +2,7 @@
 their own result next to the group's after the reveal. No account: a random token in a cookie,
 one per session, brings the same phone back to the same participant."""
 
+from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
@@ -153,7 +154,15 @@ def answer_screen(participant: Participant, number: int | None, option: str, cam
     """Save a phone's answer to question `number` and give the screen that comes next.
 
     Shared by the view above and the phone's answer endpoint (config/phone_answers.py), which
-    serves the same request without Django's HTTP handler: the same checks, the same bytes."""
+    serves the same request without Django's HTTP handler: the same checks, the same bytes.
+    The endpoint saves a batch of answers first and renders their screens after the commit."""
+    return save_phone_answer(participant, number, option)(came_from, language)
+
+
+def save_phone_answer(participant: Participant, number: int | None,
+                      option: str) -> Callable[[str, str], str]:
+    """Save a phone's answer to question `number`; returns what renders the next screen (given
+    where the phone came from and its language)."""
     session = participant.session
     questions = session.cached_questionnaire.ordered_questions()
     if not number or not 0 < number <= len(questions):
@@ -165,22 +174,35 @@ def answer_screen(participant: Participant, number: int | None, option: str, cam
     saved = services.save_answer(participant, questions[number - 1].pk, option_id)
     # The round the answer went into (the session read with the participant may be older).
     session.round = saved.round
-    next_number = phone.screen_after_saving(number, len(questions), came_from)
-    cached = phone.cached_answer_screen(session, participant, saved.answers, next_number,
-                                        came_from, number, language)
-    if cached is not None:
-        return cached
-    quiz = phone.answering_screen(session, participant, saved.answers, next_number, came_from)
-    return phone.render_screen(session, quiz, number, language)
+
+    def screen(came_from: str, language: str) -> str:
+        next_number = phone.screen_after_saving(number, len(questions), came_from)
+        cached = phone.cached_answer_screen(session, participant, saved.answers, next_number,
+                                            came_from, number, language)
+        if cached is not None:
+            return cached
+        quiz = phone.answering_screen(session, participant, saved.answers, next_number,
+                                      came_from)
+        return phone.render_screen(session, quiz, number, language)
+
+    return screen
 
 
 def recognition_screen(participant: Participant, phase: str, language: str) -> str:
     """Save the description a phone recognises and give the overview it goes to (shared with
     config/phone_answers.py, as answer_screen)."""
+    return save_recognition(participant, phase)(language)
+
+
+def save_recognition(participant: Participant, phase: str) -> Callable[[str], str]:
     answers = services.recognise(participant, phase)
     session = participant.session
-    return phone.render_screen(session, phone.answering_screen(session, participant, answers, 0),
-                               None, language)
+
+    def screen(language: str) -> str:
+        return phone.render_screen(
+            session, phone.answering_screen(session, participant, answers, 0), None, language)
+
+    return screen
 
 
 @require_http_methods(["GET", "POST"])

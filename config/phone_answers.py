@@ -91,20 +91,17 @@ class Batches:
     def __init__(self):
         self.waiting: list[tuple[dict, bytes, asyncio.Future]] = []
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.serving = False
+        self.serving: asyncio.Task | None = None  # the task that serves the batches, if any
         self.respond_all = sync_to_async(respond_all, thread_sensitive=True)
 
     async def respond(self, scope, body: bytes) -> Response | None:
         loop = asyncio.get_running_loop()
         if loop is not self.loop:  # a new event loop (tests start one per test)
-            self.loop, self.waiting, self.serving = loop, [], False
+            self.loop, self.waiting, self.serving = loop, [], None
         future = loop.create_future()
         self.waiting.append((scope, body, future))
-        if not self.serving:
-            self.serving = True
-            task = loop.create_task(self._serve())
-            _serving.add(task)
-            task.add_done_callback(_serving.discard)
+        if self.serving is None or self.serving.done():
+            self.serving = loop.create_task(self._serve())
         return await future
 
     async def _serve(self) -> None:
@@ -121,14 +118,10 @@ class Batches:
                         if not future.done():  # (a phone that went away cancelled its own)
                             future.set_result(response)
         finally:
-            self.serving = False
             for _, _, future in self.waiting:
                 if not future.done():
                     future.set_result(None)
             self.waiting = []
-
-
-_serving: set[asyncio.Task] = set()  # kept referenced until done
 
 
 def respond_all(requests: list[tuple[dict, bytes]]) -> list[Response | None]:
@@ -220,14 +213,13 @@ def _save(scope, body: bytes) -> Callable[[], Response] | None:
     language = cookie_language(cookies)
     try:
         if recognition:
-            recognised = save_recognition(participant, form.get("phase", ""))
-            screen = lambda: recognised(language)  # noqa: E731
+            screen = save_recognition(participant, form.get("phase", ""))
         else:
-            answered = save_phone_answer(participant, int(number), form.get("option", ""))
-            screen = lambda: answered(form.get("from", ""), language)  # noqa: E731
+            screen = save_phone_answer(participant, int(number), form.get("option", ""),
+                                       form.get("from", ""))
     except services.WorkshopError:
         return None  # refused before anything was saved: Django says why
-    return lambda: (_response_headers(secure, language), screen().encode())
+    return lambda: (_response_headers(secure, language), screen(language).encode())
 
 
 def scope_headers(scope) -> dict[str, str]:

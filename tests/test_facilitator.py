@@ -136,7 +136,7 @@ def test_it_shows_the_phase_content_in_the_discussion(alice_client, workshop, ph
     assert "Aan het eind van deze fase kan de organisatie zeggen" in r.text
 
 
-# The auto-reveal follows the commit of the last answer (services._reveal_after_commit).
+# The auto-reveal follows the commit of the last answer (services._progress_made).
 @pytest.mark.django_db(transaction=True)
 def test_it_reveals_automatically_when_everyone_has_finished(workshop, phone, phone2):
     Session.objects.filter(pk=workshop.pk).update(auto_reveal=True)
@@ -216,7 +216,7 @@ def test_step_changes_need_post(alice_client, workshop):
     assert alice_client.get(f"/sessions/{workshop.code}/step/").status_code == 405
 
 
-# The auto-reveal follows the commit of the last answer (services._reveal_after_commit).
+# The auto-reveal follows the commit of the last answer (services._progress_made).
 @pytest.mark.django_db(transaction=True)
 def test_a_removed_phone_no_longer_holds_up_the_auto_reveal(alice_client, workshop, phone,
                                                              phone2):

@@ -154,7 +154,7 @@ def test_recognition_is_refused_when_answering_is_closed_or_not_asked(recognisin
     assert Participant.objects.exclude(recognised="").count() == 0
 
 
-# The auto-reveal follows the commit of the last answer (services._reveal_after_commit).
+# The auto-reveal follows the commit of the last answer (services._progress_made).
 @pytest.mark.django_db(transaction=True)
 def test_auto_reveal_waits_for_the_recognition_question(questionnaire, museum, alice):
     session = services.create_session(museum, "Auto", ["Marketing"], auto_reveal=True)

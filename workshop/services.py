@@ -63,18 +63,20 @@ def _answering_closed() -> WorkshopError:
     return WorkshopError(_("Answering is closed; your saved answers still count."))
 
 
-def announce(push: Callable[[Session], None], session: Session) -> None:
+def announce(push: Callable[[Session], object], session: Session) -> None:
     """Push a change to the session's screens once what it announces is committed. Outside a
     transaction (a view in autocommit) that is at once. A push that fails is logged (and the
     broadcast tries again): it never fails what was committed."""
     transaction.on_commit(lambda: push(session), robust=True)
 
 
-def _reveal_after_commit(session: Session) -> None:
-    """The auto-reveal's check, once the answer is committed: inside a batch of answers
-    (config/phone_answers.py) the check must see the whole batch, and another process's
-    batch committed meanwhile, and must not take the session's lock inside the batch."""
-    transaction.on_commit(lambda: reveal_if_everyone_finished(session), robust=True)
+def _progress_made(session: Session) -> None:
+    """A participant got further (an answer, a recognition, "done", one taken out): announce
+    it, and run the auto-reveal's check, both once it is committed. Inside a batch of answers
+    (config/phone_answers.py) the check must see the whole batch, and another process's batch
+    committed meanwhile, and must not take the session's lock inside the batch."""
+    announce(broadcast.state_changed, session)
+    announce(reveal_if_everyone_finished, session)
 
 
 def join(session: Session, name: str, discipline: str, join_key: str) -> Participant:
@@ -177,8 +179,7 @@ def save_answer(participant: Participant, question_id: int, option_id: int) -> S
         # (Raised outside the transaction, which stays good for the rest of a batch.)
         raise _answering_closed()
     round_ = row[0]
-    announce(broadcast.state_changed, session)
-    _reveal_after_commit(session)
+    _progress_made(session)
     return SavedAnswer(question_id, option_id, round_, answers)
 
 
@@ -248,8 +249,7 @@ def recognise(participant: Participant, phase: str) -> dict[int, int]:
     if not saved:  # as save_answer
         raise _answering_closed()
     participant.recognised = phase
-    announce(broadcast.state_changed, session)
-    _reveal_after_commit(session)
+    _progress_made(session)
     return answers
 
 
@@ -274,8 +274,7 @@ def confirm_round(participant: Participant) -> None:
             raise WorkshopError(_("Answer every question first."), status=400)
         Participant.objects.filter(pk=participant.pk).update(confirmed_round=session.round)
         participant.confirmed_round = session.round
-    announce(broadcast.state_changed, session)
-    _reveal_after_commit(session)
+    _progress_made(session)
 
 
 def open_second_round(session: Session) -> Session:
@@ -339,8 +338,7 @@ def remove_participant(session: Session, number: int) -> None:
         deleted, _counts = session.participants.filter(number=number).delete()
         if not deleted:
             raise WorkshopError(_("That participant is no longer in the session."), status=404)
-    announce(broadcast.state_changed, session)
-    _reveal_after_commit(session)
+    _progress_made(session)
 
 
 def add_note(session: Session, kind: str, text: str, owner: str = "") -> Note:

@@ -156,13 +156,13 @@ def answer_screen(participant: Participant, number: int | None, option: str, cam
     Shared by the view above and the phone's answer endpoint (config/phone_answers.py), which
     serves the same request without Django's HTTP handler: the same checks, the same bytes.
     The endpoint saves a batch of answers first and renders their screens after the commit."""
-    return save_phone_answer(participant, number, option)(came_from, language)
+    return save_phone_answer(participant, number, option, came_from)(language)
 
 
-def save_phone_answer(participant: Participant, number: int | None,
-                      option: str) -> Callable[[str, str], str]:
-    """Save a phone's answer to question `number`; returns what renders the next screen (given
-    where the phone came from and its language)."""
+def save_phone_answer(participant: Participant, number: int | None, option: str,
+                      came_from: str) -> Callable[[str], str]:
+    """Save a phone's answer to question `number`; returns what renders the next screen (in a
+    language), which depends on where the phone came from."""
     session = participant.session
     questions = session.cached_questionnaire.ordered_questions()
     if not number or not 0 < number <= len(questions):
@@ -175,7 +175,7 @@ def save_phone_answer(participant: Participant, number: int | None,
     # The round the answer went into (the session read with the participant may be older).
     session.round = saved.round
 
-    def screen(came_from: str, language: str) -> str:
+    def screen(language: str) -> str:
         next_number = phone.screen_after_saving(number, len(questions), came_from)
         cached = phone.cached_answer_screen(session, participant, saved.answers, next_number,
                                             came_from, number, language)
@@ -195,6 +195,8 @@ def recognition_screen(participant: Participant, phase: str, language: str) -> s
 
 
 def save_recognition(participant: Participant, phase: str) -> Callable[[str], str]:
+    """Save the description a phone recognises; returns what renders the overview (in a
+    language)."""
     answers = services.recognise(participant, phase)
     session = participant.session
 

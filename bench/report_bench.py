@@ -10,7 +10,6 @@ the median and worst of several runs as JSON.
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.run import machine  # noqa: E402
 
 
 def setup_django(tmp: str) -> None:
@@ -100,8 +101,7 @@ def main() -> None:
         html, pdf = get("report/"), get("report.pdf")
         result = {
             "participants": args.participants,
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                       f"{platform.python_version()}",
+            "machine": machine(),
             "database": "sqlite (temporary file)" if not os.environ.get("BENCH_USE_DATABASE_URL")
             else "DATABASE_URL",
             "report_html": timed(lambda: get("report/"), args.runs),

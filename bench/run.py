@@ -119,8 +119,21 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def cpu_model() -> str:
+    """The processor's name: hosts of the same size differ (the same request cost three times
+    as much on one such machine as on another), so figures are compared on one model only."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown processor"
+
+
 def machine() -> str:
-    return (f"{platform.machine()}, {os.cpu_count()} cores, "
+    return (f"{platform.machine()} ({cpu_model()}), {os.cpu_count()} cores, "
             f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, "
             f"Python {platform.python_version()}")
 

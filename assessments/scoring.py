@@ -176,15 +176,42 @@ def score_participant(instrument: Instrument, answers: Answers) -> ParticipantSc
     return ParticipantScore(total, answered, True, placement.phase, placement.border_with)
 
 
-def summarize_group(instrument: Instrument, answer_sets: Iterable[Answers]) -> GroupSummary:
-    scores = [score_participant(instrument, answers) for answers in answer_sets]
+class Scorer:
+    """score_participant for many answer sets of one instrument: each distinct set is scored
+    once. A group of 2,000 gives at most a few hundred distinct sets (four questions of four
+    options), and the screens aggregate the same group several times per render."""
+
+    def __init__(self, instrument: Instrument):
+        self.instrument = instrument
+        self.keys = tuple(question.key for question in instrument.questions)
+        self.scores: dict[tuple, ParticipantScore] = {}
+
+    def __call__(self, answers: Answers) -> ParticipantScore:
+        chosen = tuple(answers.get(key) for key in self.keys)
+        score = self.scores.get(chosen)
+        if score is None:
+            score = self.scores[chosen] = score_participant(self.instrument, answers)
+        return score
+
+
+def _mean(values: Iterable[int]) -> float:
+    """The mean of whole numbers (points, totals): the same float as statistics.fmean, which
+    adds them up with math.fsum at many times the cost."""
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def summarize_group(instrument: Instrument, answer_sets: Iterable[Answers],
+                    scorer: Scorer | None = None) -> GroupSummary:
+    scorer = scorer or Scorer(instrument)
+    scores = [scorer(answers) for answers in answer_sets]
     complete = [score for score in scores if score.complete]
     counts = Counter(score.phase for score in complete)
     phase_counts = tuple((phase, counts.get(phase, 0)) for phase in instrument.phases)
     if not complete:
         return GroupSummary(0, None, None, None, None, None, None, None, phase_counts)
     totals = [score.total for score in complete]
-    mean = statistics.fmean(totals)
+    mean = _mean(totals)
     placement = place(mean, instrument.bands)
     return GroupSummary(
         participants=len(totals),
@@ -217,7 +244,7 @@ def question_results(
             if count > modal_count:
                 modal_option, modal_count = option, count
         mean_points = (
-            statistics.fmean(question.points[o] for o in chosen) if chosen else None
+            _mean(question.points[o] for o in chosen) if chosen else None
         )
         results.append(
             QuestionResult(
@@ -264,6 +291,7 @@ def compare_disciplines(
     entries: Iterable[tuple[str, Answers]],
     min_group: int = MIN_GROUP_SIZE,
     other: str = OTHER_DISCIPLINE,
+    scorer: Scorer | None = None,
 ) -> DisciplineComparison:
     """Each discipline's means per question and in total, and the largest gaps between them.
 
@@ -271,9 +299,10 @@ def compare_disciplines(
     into `other`; if `other` is still too small it is left out, so no single person's answers
     can be read from the comparison.
     """
+    scorer = scorer or Scorer(instrument)
     groups: dict[str, list[Answers]] = {}
     for discipline, answers in entries:
-        if score_participant(instrument, answers).complete:
+        if scorer(answers).complete:
             groups.setdefault(discipline, []).append(answers)
 
     labels = discipline_labels(
@@ -292,10 +321,9 @@ def compare_disciplines(
     for name in sorted(shown, key=lambda n: (n == other, n.casefold())):
         members = shown[name]
         means = {
-            q.key: statistics.fmean(q.points[a[q.key]] for a in members)
-            for q in instrument.questions
+            q.key: _mean(q.points[a[q.key]] for a in members) for q in instrument.questions
         }
-        total_mean = statistics.fmean(score_participant(instrument, a).total for a in members)
+        total_mean = _mean(scorer(a).total for a in members)
         disciplines.append(
             DisciplineResult(
                 name=name,
@@ -351,14 +379,16 @@ class RecognitionTable:
 
 
 def recognition_table(
-    instrument: Instrument, entries: Iterable[tuple[str, Answers]]
+    instrument: Instrument, entries: Iterable[tuple[str, Answers]],
+    scorer: Scorer | None = None,
 ) -> RecognitionTable:
     """`entries`: (the phase a participant recognised, or "" for none; their answers)."""
+    scorer = scorer or Scorer(instrument)
     phases = instrument.phases
     counts = {row: dict.fromkeys(phases, 0) for row in phases}
     participants = matching = 0
     for recognised, answers in entries:
-        score = score_participant(instrument, answers)
+        score = scorer(answers)
         if recognised not in counts or not score.complete:
             continue
         counts[recognised][score.phase] += 1
@@ -401,9 +431,10 @@ def round_shift(
     instrument: Instrument, before: Mapping[int, Answers], after: Mapping[int, Answers]
 ) -> Shift:
     """Two rounds of the same participants (participant key -> answers)."""
+    scorer = Scorer(instrument)
 
     def complete(answers: Answers) -> bool:
-        return score_participant(instrument, answers).complete
+        return scorer(answers).complete
 
     both = [key for key in before if key in after
             and complete(before[key]) and complete(after[key])]
@@ -417,8 +448,8 @@ def round_shift(
                         question_results(instrument, after.values()), strict=True)
     )
     return Shift(
-        before=summarize_group(instrument, before.values()),
-        after=summarize_group(instrument, after.values()),
+        before=summarize_group(instrument, before.values(), scorer),
+        after=summarize_group(instrument, after.values(), scorer),
         questions=questions,
         compared=len(both),
         changed=changed,

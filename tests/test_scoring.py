@@ -5,12 +5,16 @@ in option order, bands 0-1 Ik zie, 2-3 Ik wil, 4-6 Ik kan, 7-10 Ik doe, with 4 a
 two bands.
 """
 
+import random
+import statistics
+
 import pytest
 
 from assessments.scoring import (
     Band,
     Instrument,
     Question,
+    Scorer,
     compare_disciplines,
     discipline_labels,
     least_agreed_first,
@@ -194,6 +198,36 @@ def test_it_places_means_on_the_continuous_scale():
     assert place(6.5, DNA.bands).phase == "ik-kan"
     assert place(6.5, DNA.bands).border_with is None
     assert place(10, DNA.bands).phase == "ik-doe"
+
+
+def test_a_scorer_scores_as_score_participant_once_per_distinct_answer_set():
+    scorer = Scorer(DNA)
+    sets = [answers(choices) for choices, *_ in ALL_COMBINATIONS]
+    sets += [answers("22--"), {}, {1: option_key(2, 1), 2: 202, 3: 303, 4: 402}, {9: 1}]
+    for each in sets + [dict(a) for a in sets]:  # the second time from the scorer's memory
+        assert scorer(each) == score_participant(DNA, each)
+    # The open and foreign ones differ as answers, not as what they choose of this quiz.
+    assert len(scorer.scores) == len(ALL_COMBINATIONS) + 3
+
+
+def test_the_means_are_the_floats_statistics_gives():
+    """Group figures are exact means of whole numbers (points, totals), summed in Python
+    instead of with math.fsum: the same floats to the last bit."""
+    rng = random.Random(5)
+    group = [answers("".join(str(rng.randint(1, n)) for n in (4, 2, 4, 3))) for _ in range(997)]
+    entries = [(rng.choice("ABC"), a) for a in group]
+    totals = [score_participant(DNA, a).total for a in group]
+    assert summarize_group(DNA, group).mean == statistics.fmean(totals)
+    for result in question_results(DNA, group):
+        points = [DNA.questions[result.key - 1].points[a[result.key]] for a in group]
+        assert result.mean_points == statistics.fmean(points)
+    for discipline in compare_disciplines(DNA, entries).disciplines:
+        members = [a for name, a in entries if name == discipline.name]
+        assert discipline.total_mean == statistics.fmean(
+            score_participant(DNA, a).total for a in members)
+        for question in DNA.questions:
+            assert discipline.question_means[question.key] == statistics.fmean(
+                question.points[a[question.key]] for a in members)
 
 
 def test_it_summarizes_an_empty_group():

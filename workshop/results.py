@@ -263,13 +263,15 @@ def session_figures(session: Session) -> Figures:
     instrument = session.cached_questionnaire.instrument()
     sets = answer_sets(session)
     disciplines = dict(session.participants.values_list("id", "discipline"))
+    scorer = scoring.Scorer(instrument)
     return Figures(
         sets=sets,
         participants=len(disciplines),
-        summary=scoring.summarize_group(instrument, sets.values()),
+        summary=scoring.summarize_group(instrument, sets.values(), scorer),
         questions=scoring.question_results(instrument, sets.values()),
         comparison=scoring.compare_disciplines(
-            instrument, [(disciplines.get(pid, ""), answers) for pid, answers in sets.items()]
+            instrument, [(disciplines.get(pid, ""), answers) for pid, answers in sets.items()],
+            scorer=scorer,
         ),
     )
 

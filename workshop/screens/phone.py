@@ -332,14 +332,14 @@ def own_score(session: Session, participant: Participant) -> OwnScore:
 
 
 def own_score_of(session: Session, first: dict[int, int], latest: dict[int, int],
-                 recognised: str) -> OwnScore:
+                 recognised: str, scorer: scoring.Scorer | None = None) -> OwnScore:
     """A participant's score in the round shown (`latest`: its answers), with what to set
     beside it: the phase they recognised in the first round, or their first-round score."""
-    instrument = session.cached_questionnaire.instrument()
-    before = scoring.score_participant(instrument, first)
+    scorer = scorer or scoring.Scorer(session.cached_questionnaire.instrument())
+    before = scorer(first)
     if session.shown_round == 1:
         return OwnScore(before, recognised if session.ask_recognition else "")
-    return OwnScore(scoring.score_participant(instrument, latest), first=before)
+    return OwnScore(scorer(latest), first=before)
 
 
 def page_context(session: Session, participant: Participant) -> dict:
@@ -422,11 +422,12 @@ def _load_scores(code: str, session: Session | None = None) -> RevealScores:
     latest = first if shown == 1 else answer_sets(session, shown)
     recognised = dict(session.participants.exclude(recognised="").values_list(
         "id", "recognised")) if session.ask_recognition and shown == 1 else {}
+    instrument = session.cached_questionnaire.instrument()
+    scorer = scoring.Scorer(instrument)
     scores = {pid: own_score_of(session, first.get(pid, {}), latest.get(pid, {}),
-                                recognised.get(pid, ""))
+                                recognised.get(pid, ""), scorer)
               for pid in set(first) | set(latest)}
-    return RevealScores(session, scores, Phase.by_slug(),
-                        session.cached_questionnaire.instrument().max_total)
+    return RevealScores(session, scores, Phase.by_slug(), instrument.max_total)
 
 
 async def own_result_push(code: str, version: str, participant_id: int, language: str) -> str:

@@ -23,7 +23,6 @@ from config.static_files import CachedStaticFiles  # noqa: E402
 
 django_asgi_app = SharedThreadASGIHandler()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.websocket import SameSiteOriginValidator  # noqa: E402
@@ -34,8 +33,7 @@ application = ProtocolTypeRouter(
         # A phone's answers are served without Django's HTTP handler (config/phone_answers.py),
         # and static files from memory once Django has served them (config/static_files.py).
         "http": CachedStaticFiles(PhoneAnswers(django_asgi_app)),
-        "websocket": SameSiteOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Each audience's sockets with the middleware it needs (workshop/routing.py).
+        "websocket": SameSiteOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -43,12 +43,14 @@ FINGERPRINTS = {
     "HttpRequest.is_secure": (HttpRequest.is_secure, "ae083f296324eb31"),
     # What WorkshopConsumer.dispatch copies, less aclose_old_connections().
     "AsyncConsumer.dispatch": (AsyncConsumer.dispatch, "39f34e7d4fb0f655"),
-    # What WorkshopInMemoryChannelLayer throttles (_clean_expired), replaces (group_send) and
-    # relies on (send raising ChannelFull, the shape of self.channels and self.groups).
+    # What WorkshopInMemoryChannelLayer throttles (_clean_expired), replaces (group_send
+    # repeats send's put; receive without the spare queues) and relies on (the shape of
+    # self.channels and self.groups).
     "InMemoryChannelLayer._clean_expired": (InMemoryChannelLayer._clean_expired,
                                             "604032dae1cc01d2"),
     "InMemoryChannelLayer.group_send": (InMemoryChannelLayer.group_send, "693c3172deb6431b"),
     "InMemoryChannelLayer.send": (InMemoryChannelLayer.send, "a4dab1cd8aff886e"),
+    "InMemoryChannelLayer.receive": (InMemoryChannelLayer.receive, "e615f8ae40b60e12"),
 }
 
 

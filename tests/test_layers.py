@@ -62,3 +62,52 @@ async def test_it_still_drops_expired_messages():
     layer._clean_expired()
     assert channel not in layer.channels
     assert channel not in layer.groups.get("g", {})  # an expired message ends the membership
+
+
+async def test_a_listening_channel_keeps_its_queue_between_messages():
+    layer = WorkshopInMemoryChannelLayer()
+    channel = await layer.new_channel()
+    await layer.group_add("g", channel)
+    await layer.group_send("g", {"type": "t", "n": 1})
+    queue = layer.channels[channel]
+    assert (await layer.receive(channel))["n"] == 1
+    await layer.group_send("g", {"type": "t", "n": 2})
+    assert layer.channels[channel] is queue  # no new queue per message
+    assert (await layer.receive(channel))["n"] == 2
+
+
+async def test_a_consumer_that_ends_leaves_no_queue_behind():
+    layer = WorkshopInMemoryChannelLayer()
+    channel = await layer.new_channel()
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)
+    assert channel in layer.channels
+    waiting.cancel()  # as channels cancels a consumer's receive when its socket closes
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert channel not in layer.channels
+
+
+async def test_the_sweep_drops_idle_empty_queues_and_no_message_is_lost():
+    layer = WorkshopInMemoryChannelLayer()
+    idle, busy, listening = [await layer.new_channel() for _ in range(3)]
+    for channel in (idle, busy, listening):
+        await layer.group_add("g", channel)
+    await layer.group_send("g", {"type": "t", "n": 1})
+    assert (await layer.receive(idle))["n"] == 1  # then idle: an empty queue, nobody waiting
+    waiting = asyncio.ensure_future(layer.receive(listening))
+    await asyncio.sleep(0)
+    assert (await waiting)["n"] == 1
+    waiting = asyncio.ensure_future(layer.receive(listening))
+    await asyncio.sleep(0)
+
+    layer._swept_at -= layer.sweep_interval
+    layer._clean_expired()
+    assert idle not in layer.channels
+    assert layer.channels[busy].qsize() == 1  # still holds a message
+    assert listening in layer.channels  # a receive waits on it
+
+    await layer.group_send("g", {"type": "t", "n": 2})
+    assert (await waiting)["n"] == 2
+    assert [(await layer.receive(busy))["n"] for _ in range(2)] == [1, 2]
+    assert (await layer.receive(idle))["n"] == 2  # a fresh queue took the message

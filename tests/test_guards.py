@@ -3,7 +3,8 @@
 `config/shared_thread.py` overrides three methods of Django's ASGIHandler,
 `config/phone_answers.py` repeats Django's CSRF check and host and HTTPS rules for the phone's
 answers (calling its token functions), `WorkshopConsumer`
-copies Channels' `AsyncConsumer.dispatch` without its hop to the shared thread, and
+copies Channels' `AsyncConsumer.dispatch` without its hop to the shared thread and its
+`__call__` with a cheaper loop than `await_many_dispatch`, and
 `WorkshopInMemoryChannelLayer` subclasses Channels' in-memory layer. If an upgrade changes any
 of these, the copies may silently drop a fix or break: these tests fail first, by name.
 Re-read the upstream function, carry its change over (or drop the workaround), then update
@@ -16,6 +17,7 @@ import inspect
 import pytest
 from channels.consumer import AsyncConsumer
 from channels.layers import InMemoryChannelLayer
+from channels.utils import await_many_dispatch
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
 from django.http.request import HttpRequest
@@ -41,8 +43,11 @@ FINGERPRINTS = {
     "HttpRequest.get_host": (HttpRequest.get_host, "02735c918f5ce9f1"),
     "HttpRequest._get_raw_host": (HttpRequest._get_raw_host, "49d5b852251e9afb"),
     "HttpRequest.is_secure": (HttpRequest.is_secure, "ae083f296324eb31"),
-    # What WorkshopConsumer.dispatch copies, less aclose_old_connections().
+    # What WorkshopConsumer.dispatch copies, less aclose_old_connections(), and what its
+    # __call__ copies with dispatch_in_turn in place of await_many_dispatch.
     "AsyncConsumer.dispatch": (AsyncConsumer.dispatch, "39f34e7d4fb0f655"),
+    "AsyncConsumer.__call__": (AsyncConsumer.__call__, "e52238720872dbc3"),
+    "await_many_dispatch": (await_many_dispatch, "30ef889498560da3"),
     # What WorkshopInMemoryChannelLayer throttles (_clean_expired), replaces (group_send
     # repeats send's put; receive without the spare queues) and relies on (the shape of
     # self.channels and self.groups).

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from tests.builders import answer_all, join, move
-from workshop import reports
+from workshop import reports, services
 from workshop.models import Answer, Note, Participant, Session
 from workshop.results import build_results
 from workshop.services import add_note, create_session
@@ -760,3 +760,20 @@ def test_the_timeline_keeps_its_first_and_last_dates_inside_its_box():
     bands = (Band("ik-zie", 0, 1, 1), Band("ik-doe", 2, 10, 10))
     chart = timeline(["01-01-2026", "01-06-2026", "24-11-2026"], {"groep": [3, 4, 5]}, bands, 10)
     assert [anchor for _x, _label, anchor in chart.x_labels] == ["start", "middle", "end"]
+
+
+def test_results_are_computed_once_per_session_object_and_state(revealed, phone,
+                                                                django_assert_num_queries):
+    from workshop.results import build_results
+
+    first = build_results(revealed)
+    with django_assert_num_queries(0):
+        assert build_results(revealed) is first  # the console's answer after the phones' push
+    # A second round on the same object, refreshed: its results are computed again.
+    services.open_second_round(revealed)
+    answer_all(phone, revealed, "1111")
+    second = build_results(move(Session.objects.get(pk=revealed.pk), Session.REVEALED))
+    revealed.refresh_from_db()
+    again = build_results(revealed)
+    assert again is not first
+    assert again.summary == second.summary != first.summary

@@ -277,6 +277,18 @@ def session_figures(session: Session) -> Figures:
 
 
 def build_results(session: Session) -> SessionResults:
+    """The results the screens show, computed once per session object and state: a reveal's
+    request builds the phones' stage and then the console's answer from the same object.
+    Results are shown only while answering is closed, so the answers cannot change under
+    them; a step or round that changed on the object (refresh_from_db) computes them again."""
+    state = (session.step, session.round, session.revealed_round)
+    kept = session.__dict__.get("_results")
+    if kept is None or kept[0] != state:
+        kept = session.__dict__["_results"] = (state, _build_results(session))
+    return kept[1]
+
+
+def _build_results(session: Session) -> SessionResults:
     questionnaire = session.cached_questionnaire
     instrument = questionnaire.instrument()
     figures = session_figures(session)

@@ -236,11 +236,16 @@ def test_a_removed_phone_no_longer_holds_up_the_auto_reveal(alice_client, worksh
 def test_the_console_offers_to_remove_only_unfinished_phones_before_the_reveal(
         alice_client, workshop, phone, phone2):
     done = join(phone, workshop, "Marketing", "Klaar")
-    join(phone2, workshop, "Directie", "Weg")
+    gone = join(phone2, workshop, "Directie", "<b>Weg</b>")
     move(workshop, Session.ANSWERING)
     answer_all(phone, workshop, "4243")
     page = alice_client.get(f"/sessions/{workshop.code}/").text
-    assert "Weg verwijderen" in page and "Klaar verwijderen" not in page
+    assert "&lt;b&gt;Weg&lt;/b&gt; verwijderen" in page and "Klaar verwijderen" not in page
+    assert "<b>Weg" not in page
+    address = f"/sessions/{workshop.code}/participants/{gone.number}/remove/"
+    assert (f'action="{address}" data-hx-post="{address}"' in page
+            and 'data-hx-confirm="&lt;b&gt;Weg&lt;/b&gt; uit de sessie halen? De antwoorden '
+                'worden verwijderd en niemand wacht nog op deze deelnemer."' in page)
     move(Session.objects.get(), Session.REVEALED)
     assert "verwijderen" not in alice_client.get(f"/sessions/{workshop.code}/").text
     r = alice_client.post(f"/sessions/{workshop.code}/participants/{done.number}/remove/")

@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from content.models import Phase
 from workshop import sockets, tools
 from workshop.forms import NoteForm, TargetForm, ToolItemForm
 from workshop.models import Session
-from workshop.results import PROGRESS_LIST_LIMIT, build_results
+from workshop.results import PROGRESS_LIST_LIMIT, ProgressRow, build_results
 from workshop.screens import room
 
 LIVE_TEMPLATE = "workshop/console.html#live"
@@ -84,11 +86,35 @@ def step_actions(session: Session) -> list[StepAction]:
     return actions
 
 
+@dataclass(frozen=True)
+class Removal:
+    """The button that takes a participant out, made here rather than in the template: there
+    its two addresses and two translated sentences per row were two thirds of the console's
+    render with 100 names listed, a render repeated a few times a second while phones join."""
+
+    url: str
+    confirm: str
+    label: str
+
+
+def listed(session: Session, rows: list[ProgressRow]) -> list[tuple[ProgressRow, Removal | None]]:
+    """The participants listed, each with its remove button: before the reveal, for those who
+    have not finished (a phone that joined and left)."""
+    if not session.can_remove_participants:
+        return [(row, None) for row in rows]
+    return [(row, None if row.finished else Removal(
+        url=reverse("remove_participant", args=[session.code, row.participant.number]),
+        confirm=gettext("Take %(name)s out of the session? Their answers are deleted, and "
+                        "nobody waits for them any more.") % {"name": row.participant.label},
+        label=gettext("Remove %(name)s") % {"name": row.participant.label},
+    )) for row in rows]
+
+
 def live_context(session: Session) -> dict:
-    return room.live_context(session, names_listed=PROGRESS_LIST_LIMIT) | {
+    context = room.live_context(session, names_listed=PROGRESS_LIST_LIMIT)
+    return context | {
         "step_actions": step_actions(session),
-        # Before the reveal a facilitator can take out a phone that joined and left.
-        "can_remove": session.can_remove_participants,
+        "listed": listed(session, context["progress"].rows),
     }
 
 

@@ -117,6 +117,20 @@ def _session_by_code(code: str) -> Session | None:
     return Session.from_db(db, s_fields, _convert(converters, row, connections[db]))
 
 
+def count_participants(session: Session) -> int:
+    """How many joined: the lobby's count on every phone's page and socket, so written once
+    as _session_sql (the ORM's count compiled an aggregation query on every join)."""
+    db = router.db_for_read(Participant)
+    with connections[db].cursor() as cursor:
+        cursor.execute(_count_sql(), [session.pk])
+        return cursor.fetchone()[0]
+
+
+@cache
+def _count_sql() -> str:
+    return f'SELECT COUNT(*) FROM "{Participant._meta.db_table}" WHERE session_id = %s'
+
+
 @cache
 def _converters(db: str) -> tuple:
     """The database's and the fields' converters of the participant query's columns (SQLite

@@ -302,7 +302,7 @@ def stage_context(session: Session, participant: Participant | None = None) -> d
                "joined": None}
     if session.step == Session.LOBBY:
         # Pushed to every phone alike: the count as it is when the stage is rendered.
-        context["joined"] = session.participants.count()
+        context["joined"] = access.count_participants(session)
     if session.results_visible:
         context["results"] = build_results(session)
         context["follow"] = follow_context(session, context["results"])

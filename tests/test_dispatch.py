@@ -97,3 +97,50 @@ async def test_cancelling_the_consumer_cancels_its_readers():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert len(asyncio.all_tasks()) == before
+
+
+async def test_a_source_that_fails_lets_the_running_handler_finish_and_nothing_after():
+    socket, layer = asyncio.Queue(), asyncio.Queue()
+    log = []
+    failing = asyncio.Event()
+
+    async def layer_source():
+        message = await layer.get()
+        if message == "fail":
+            failing.set()
+            raise ConnectionError("the layer is away")
+        return message
+
+    async def dispatch(message):
+        log.append(("start", message))
+        if message == "disconnect":
+            await layer.put("fail")
+            await failing.wait()  # the layer fails while this handler runs
+            await asyncio.sleep(0.01)
+        log.append(("end", message))
+
+    task = asyncio.ensure_future(dispatch_in_turn([source(socket), layer_source], dispatch))
+    await socket.put("disconnect")
+    await asyncio.sleep(0)
+    await socket.put("after the failure")
+    with pytest.raises(ConnectionError):
+        await task
+    assert log == [("start", "disconnect"), ("end", "disconnect")]
+
+
+async def test_a_cancellation_inside_a_handler_ends_the_consumer_at_once():
+    """Phones' handlers share futures (a reveal's scores): one cancelled must not leave the
+    consumer waiting with a dead reader until its socket's next frame."""
+    shared = asyncio.get_running_loop().create_future()
+    layer = asyncio.Queue()
+
+    async def dispatch(message):
+        await shared
+
+    task = asyncio.ensure_future(
+        dispatch_in_turn([source(asyncio.Queue()), source(layer)], dispatch))
+    await layer.put("push")
+    await asyncio.sleep(0)
+    shared.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=1)

@@ -45,15 +45,21 @@ async def dispatch_in_turn(sources, dispatch) -> None:
     next message and waited on the tasks with asyncio.wait after each one, a fifth of the CPU
     of a push to 2,000 phones. Here each source is read by one task for the consumer's life,
     and the messages are dispatched one at a time, as they come (a lock, first come first
-    served). As there, the first exception (StopConsumer, an error) ends it: no message is
-    dispatched after it, and the readers are cancelled."""
+    served). As there, the first exception (StopConsumer, an error, a cancellation) ends it: a
+    handler that is running finishes first, no message is dispatched after it, and the readers
+    are cancelled."""
     turn = asyncio.Lock()
     stopped = False
 
     async def read(source):
         nonlocal stopped
         while True:
-            message = await source()
+            try:
+                message = await source()
+            except Exception:
+                async with turn:  # the handler that is running finishes, as in Channels
+                    stopped = True
+                raise
             async with turn:
                 if stopped:
                     return
@@ -65,9 +71,10 @@ async def dispatch_in_turn(sources, dispatch) -> None:
 
     readers = [asyncio.ensure_future(read(source)) for source in sources]
     try:
-        done, _ = await asyncio.wait(readers, return_when=asyncio.FIRST_EXCEPTION)
-        for reader in done:
-            reader.result()
+        # A reader ends only with the consumer: it raised, was cancelled, or saw the stop.
+        done, _ = await asyncio.wait(readers, return_when=asyncio.FIRST_COMPLETED)
+        for reader in sorted(done, key=lambda reader: reader.cancelled()):
+            reader.result()  # StopConsumer or an error before a cancellation
     finally:
         for reader in readers:
             reader.cancel()

@@ -43,3 +43,22 @@ async def test_the_own_result_is_rendered_after_the_content_cache_expired(worksh
     other = await phone.own_result_push(session.code, "v2", participant.pk, "nl")
     assert "Your score" in first and "Jouw score" in other
     await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_phone_that_leaves_while_the_scores_load_does_not_cancel_them_for_the_others(
+        workshop):
+    """In another process than the one that revealed, the first phone's push loads the scores
+    and the others wait for the same future; one whose socket closes meanwhile is cancelled."""
+    import asyncio
+
+    participant = await sync_to_async(answered_and_revealed, thread_sensitive=True)(workshop)
+    leaving = asyncio.ensure_future(
+        phone.own_result_push(workshop.code, "v3", participant.pk, "nl"))
+    staying = asyncio.ensure_future(
+        phone.own_result_push(workshop.code, "v3", participant.pk, "en"))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    assert "Your score" in await staying
+    await sync_to_async(connections.close_all, thread_sensitive=True)()

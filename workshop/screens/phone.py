@@ -440,7 +440,9 @@ async def own_result_push(code: str, version: str, participant_id: int, language
         if future is None:
             future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
             _remember(_scores, key, future, SCORES_KEPT)
-        ready = await future
+        # Shielded: the phones of this process share the future, and a phone whose socket
+        # closes meanwhile (its consumer cancelled) must not cancel it for the others.
+        ready = await asyncio.shield(future)
     score = ready.scores.get(participant_id, NO_SCORE)
     fragment_key = (code, version, language, score)
     html = _fragments.get(fragment_key)

@@ -762,18 +762,103 @@ def test_the_timeline_keeps_its_first_and_last_dates_inside_its_box():
     assert [anchor for _x, _label, anchor in chart.x_labels] == ["start", "middle", "end"]
 
 
-def test_results_are_computed_once_per_session_object_and_state(revealed, phone,
-                                                                django_assert_num_queries):
-    from workshop.results import build_results
+def test_results_are_computed_once_per_process_while_answering_is_closed(
+        revealed, django_assert_num_queries):
+    first = build_results(revealed)
+    # Another request's object (a phone that reconnects, the console, the projector).
+    other = Session.objects.get(pk=revealed.pk)
+    with django_assert_num_queries(0):
+        assert build_results(other) is first
+    # The discussion shows the same data.
+    assert build_results(move(other, Session.DISCUSSION)) is first
+
+
+@pytest.fixture
+def another_process():
+    """This process as another one sees it: no signal tells it of a save made elsewhere."""
+    from django.db.models.signals import post_delete, post_save
+
+    from workshop.results import forget_results
+
+    receivers = [(signal, model) for signal in (post_save, post_delete)
+                 for model in (Session, Participant, Answer)]
+    for signal, model in receivers:
+        assert signal.disconnect(forget_results, sender=model,
+                                 dispatch_uid=f"forget-results-{signal is post_save}-"
+                                              f"workshop.{model.__name__}")
+    yield
+    for signal, model in receivers:
+        signal.connect(forget_results, sender=model,
+                       dispatch_uid=f"forget-results-{signal is post_save}-"
+                                    f"workshop.{model.__name__}")
+
+
+@pytest.mark.parametrize("reopened_from", [Session.REVEALED, Session.DISCUSSION])
+def test_answering_again_in_the_same_round_is_never_shown_the_old_results(
+        revealed, phone, another_process, reopened_from):
+    first = build_results(move(revealed, Session.DISCUSSION)
+                          if reopened_from == Session.DISCUSSION else revealed)
+    assert first.summary.participants == 2
+    session = move(Session.objects.get(pk=revealed.pk), Session.ANSWERING)
+    from django.test import Client
+
+    late = Client()
+    join(late, session, "Collectie", "Dirk")
+    answer_all(late, session, "1111")
+    answer_all(phone, session, "1111")  # changes an answer of the same round
+    again = build_results(move(Session.objects.get(pk=revealed.pk), Session.REVEALED))
+    assert again.summary.participants == 3
+    assert again.summary != first.summary
+    # Closed straight from answering: the answers of that round are the ones shown.
+    session = move(Session.objects.get(pk=revealed.pk), Session.ANSWERING)
+    answer_all(phone, session, "4243")
+    closed = build_results(move(session, Session.CLOSED))
+    assert closed.summary != again.summary
+
+
+def test_a_second_round_is_shown_with_its_own_results(revealed, phone, another_process):
+    first = build_results(revealed)
+    session = services.open_second_round(revealed)
+    answer_all(phone, session, "1111")
+    second = build_results(move(Session.objects.get(pk=revealed.pk), Session.REVEALED))
+    assert second.round == 2 and second.summary != first.summary
+    assert build_results(Session.objects.get(pk=revealed.pk)) is second
+
+
+def test_an_edit_in_the_admin_shows_at_once_in_its_process_and_within_a_minute_in_others(
+        revealed, monkeypatch):
+    from workshop import results
 
     first = build_results(revealed)
-    with django_assert_num_queries(0):
-        assert build_results(revealed) is first  # the console's answer after the phones' push
-    # A second round on the same object, refreshed: its results are computed again.
-    services.open_second_round(revealed)
-    answer_all(phone, revealed, "1111")
-    second = build_results(move(Session.objects.get(pk=revealed.pk), Session.REVEALED))
-    revealed.refresh_from_db()
-    again = build_results(revealed)
-    assert again is not first
-    assert again.summary == second.summary != first.summary
+    Participant.objects.get(session=revealed, name="Bram").delete()  # as the admin does
+    after_delete = build_results(Session.objects.get(pk=revealed.pk))
+    assert after_delete.summary.participants == 1
+    # Another process (no signal) was still showing them: a minute later it computes again.
+    Answer.objects.filter(participant__session=revealed).update(
+        option=Answer.objects.filter(participant__session=revealed).first().option)
+    assert build_results(Session.objects.get(pk=revealed.pk)) is after_delete
+    clock = results.time.monotonic() + results.RESULTS_SECONDS + 1
+    monkeypatch.setattr(results.time, "monotonic", lambda: clock)
+    assert build_results(Session.objects.get(pk=revealed.pk)) is not after_delete
+    assert first is not after_delete
+
+
+def test_new_questionnaire_or_phase_texts_are_computed_with(revealed):
+    from assessments import cache
+
+    first = build_results(revealed)
+    cache.clear()  # what saving a phase or a score band does
+    assert build_results(Session.objects.get(pk=revealed.pk)) is not first
+
+
+def test_kept_results_are_bounded(revealed, monkeypatch):
+    from workshop import results
+
+    monkeypatch.setattr(results, "RESULTS_KEPT", 2)
+    first = build_results(revealed)
+    for version in (1, 2):
+        Session.objects.filter(pk=revealed.pk).update(results_version=version)
+        build_results(Session.objects.get(pk=revealed.pk))
+    assert len(results._kept) == 2
+    Session.objects.filter(pk=revealed.pk).update(results_version=0)  # the oldest, dropped
+    assert build_results(Session.objects.get(pk=revealed.pk)) is not first

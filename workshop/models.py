@@ -101,6 +101,10 @@ class Session(models.Model):
     # The latest round whose results were revealed (0: none yet). The screens, reports and
     # history show this round; a round opened but not revealed stays hidden.
     revealed_round = models.PositiveSmallIntegerField(default=0)
+    # Raised each time answering closes (services.move_to). The answers, the participants and
+    # their recognised phases change only while answering is open, so with the round shown
+    # this names the data a session's results are made of (results.build_results keeps them).
+    results_version = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -3,7 +3,9 @@ to the pure functions in `assessments.scoring`."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Q, QuerySet, When
@@ -276,16 +278,64 @@ def session_figures(session: Session) -> Figures:
     )
 
 
+# The results of sessions whose answering is closed, shared by this process's screens. They
+# cannot change until answering opens again, and a room asks for them many times: every phone
+# that (re)connects after the reveal, every console and projector redraw, every push in the
+# discussion. Computing them took 30 ms at 2,000 phones, so a room whose sockets all came back
+# at once after the reveal kept the process busy for a minute. An entry is found by the data
+# it is made of (the round shown and `results_version`, which every close of answering raises,
+# in whichever process), is used only with the questionnaire and phases it was computed with
+# (assessments.cache), and lives a minute at most: an edit in the admin shows within a
+# minute, at once in the process that made it (forget_results).
+RESULTS_KEPT = 32
+RESULTS_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class _Kept:
+    results: SessionResults
+    questionnaire: object
+    phases: dict
+    until: float
+
+
+_kept: OrderedDict[tuple, _Kept] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def build_results(session: Session) -> SessionResults:
-    """The results the screens show, computed once per session object and state: a reveal's
-    request builds the phones' stage and then the console's answer from the same object.
-    Results are shown only while answering is closed, so the answers cannot change under
-    them; a step or round that changed on the object (refresh_from_db) computes them again."""
-    state = (session.step, session.round, session.revealed_round)
-    kept = session.__dict__.get("_results")
-    if kept is None or kept[0] != state:
-        kept = session.__dict__["_results"] = (state, _build_results(session))
-    return kept[1]
+    """The results the screens show: computed once per process for the data they are made
+    of while answering is closed (shown only then), else each time."""
+    if not session.results_visible:
+        return _build_results(session)
+    key = (session.pk, session.code, session.shown_round, session.results_version,
+           session.ask_recognition)
+    questionnaire, phases = session.cached_questionnaire, Phase.by_slug()
+    kept = _kept.get(key)
+    if (kept is not None and kept.questionnaire is questionnaire and kept.phases is phases
+            and kept.until > time.monotonic()):
+        return kept.results
+    results = _build_results(session)
+    with _kept_lock:
+        _kept[key] = _Kept(results, questionnaire, phases, time.monotonic() + RESULTS_SECONDS)
+        _kept.move_to_end(key)
+        while len(_kept) > RESULTS_KEPT:
+            _kept.popitem(last=False)
+    return results
+
+
+def forget_results(sender=None, instance=None, **kwargs) -> None:
+    """A signal receiver (apps.py): a session or participant saved or deleted through the ORM
+    (the admin, a script) drops the session's kept results in this process; an answer, all of
+    them. The services save a session's fields by name, and what they change is in the key:
+    those saves keep the results (the discussion shows the reveal's)."""
+    if isinstance(instance, Session) and kwargs.get("update_fields") is not None:
+        return
+    session_id = instance.pk if isinstance(instance, Session) else getattr(
+        instance, "session_id", None)
+    with _kept_lock:
+        for key in [key for key in _kept if session_id is None or key[0] == session_id]:
+            del _kept[key]
 
 
 def _build_results(session: Session) -> SessionResults:

@@ -199,6 +199,8 @@ def move_to(session: Session, step: str) -> Session:
                 _("The session cannot go from “%(current)s” to that step.")
                 % {"current": locked.step_label()}
             )
+        if locked.step == Session.ANSWERING:
+            locked.results_version += 1
         locked.step = step
         locked.slide = 0
         now = timezone.now()
@@ -208,7 +210,7 @@ def move_to(session: Session, step: str) -> Session:
         if step == Session.CLOSED:
             locked.closed_at = now
         locked.save(update_fields=["step", "slide", "revealed_at", "revealed_round",
-                                   "closed_at"])
+                                   "closed_at", "results_version"])
     announce(broadcast.step_changed, locked)
     return locked
 

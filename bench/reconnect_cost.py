@@ -1,0 +1,161 @@
+"""What a room of phones costs when all their sockets come back at once after the reveal.
+
+    .venv/bin/python -m bench.reconnect_cost [--phones 2000] [--runs 3]
+
+A phone whose socket drops (the venue's Wi-Fi, a restarted process) reconnects after 250 to
+500 ms (static/js/live.js) and is sent its current state from the database: the group's
+results and its own. Starts one daphne process (in-memory layer, SQLite), joins N phones,
+has them answer and reveals; then, in the revealed step and again in the discussion, every
+phone closes its socket and reconnects after that delay. Reports per storm the server
+process's CPU per reconnect, the time from the drop until the last phone has its state back
+(its own result included), and how long a facilitator's request made one second into the
+storm waits (the console's "next slide"): it is served by the same thread as the phones'
+state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench.load import (
+    Browser,
+    Client,
+    Phone,
+    ServerSampler,
+    _all_set,
+    change_step,
+    every_phone,
+    facilitator_login,
+    messages,
+    now,
+)
+from bench.run import commit, load_average, machine, scenario_env
+from bench.servers import FACILITATOR, Cluster, prepare
+
+OWN_RESULT = "Jouw score"
+
+
+async def read(phone: Phone, discussion: asyncio.Event) -> None:
+    """Read the socket as a browser does (a socket nobody reads answers no ping and is
+    dropped); `discussion` is set once the discussion is on this phone."""
+    async for message in messages(phone.ws):
+        if 'data-step="discussion"' in message:
+            discussion.set()
+
+
+async def storm(crowd: list[Phone], listening: list[asyncio.Task], facilitator: Browser,
+                code: str, pid: int) -> tuple[dict, list[asyncio.Task], list[asyncio.Event]]:
+    """Every phone drops its socket and reconnects; each must get its state back. Returns
+    the figures, and the new sockets' readers with their "discussion is on" events."""
+    for phone in crowd:
+        phone.leaving = True
+        await phone.ws.close()
+    await asyncio.gather(*listening, return_exceptions=True)
+    sampler = ServerSampler([pid])
+    cpu_before = sampler.sample()["cpu_s"]
+    dropped = now()
+
+    events = [asyncio.Event() for _ in crowd]
+    readers: list[asyncio.Task] = []
+
+    async def back(phone: Phone, discussion: asyncio.Event) -> float:
+        await asyncio.sleep(random.uniform(0.25, 0.5))
+        phone.ws = await phone.browser.websocket(f"/ws/p/{code}/")
+        state = await phone.ws.receive_str(timeout=600)
+        arrived = now()
+        readers.append(asyncio.create_task(read(phone, discussion)))
+        if OWN_RESULT not in state:
+            raise RuntimeError("the state sent on reconnect has no own result")
+        return arrived - dropped
+
+    async def facilitator_request() -> float:
+        await asyncio.sleep(1)
+        sent = now()
+        response = await facilitator.request("POST", f"/sessions/{code}/slide/",
+                                             {"to": "next"}, htmx=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"slide answered {response.status_code}")
+        return now() - sent
+
+    request = asyncio.create_task(facilitator_request())
+    times = await asyncio.gather(*(back(phone, event) for phone, event
+                                   in zip(crowd, events, strict=True)))
+    cpu_ms = 1000 * (sampler.sample()["cpu_s"] - cpu_before) / len(crowd)
+    return {"server_cpu_ms_per_reconnect": round(cpu_ms, 2),
+            "last_phone_s": round(max(times), 2),
+            "median_phone_s": round(statistics.median(times), 2),
+            "facilitator_request_s": round(await request, 2)}, readers, events
+
+
+async def measure(base: str, code: str, pid: int, phones: int) -> dict:
+    async with Client.open() as client:
+        facilitator = await facilitator_login(client, base, *FACILITATOR)
+        crowd = [Phone(i, Browser(client, base), code, random.Random(i)) for i in range(phones)]
+        gate = asyncio.Semaphore(200)
+        listeners = []
+
+        async def join(phone: Phone) -> None:
+            async with gate:
+                await phone.join()
+            listeners.append(asyncio.create_task(phone.listen()))
+
+        await asyncio.gather(*(join(phone) for phone in crowd))
+
+        await change_step(facilitator, code, "answering")
+        await _all_set([phone.answering for phone in crowd], 120)
+        await every_phone(crowd, lambda phone: phone.answer_all(5.0))
+        await change_step(facilitator, code, "revealed")
+        await _all_set([phone.revealed for phone in crowd], 120)
+        problems = [error for phone in crowd for error in phone.errors]
+        problems += [f"phone {phone.index} missed the reveal" for phone in crowd
+                     if phone.revealed_at is None]
+        if problems:
+            raise RuntimeError(f"{len(problems)} failures before the storm: {problems[:3]}")
+        await asyncio.sleep(1)
+        revealed, readers, events = await storm(crowd, listeners, facilitator, code, pid)
+
+        await change_step(facilitator, code, "discussion")
+        await _all_set(events, 120)
+        if not all(event.is_set() for event in events):
+            raise RuntimeError("some phones missed the discussion")
+        await asyncio.sleep(1)
+        discussion, readers, _ = await storm(crowd, readers, facilitator, code, pid)
+        for phone in crowd:
+            await phone.ws.close()
+        await asyncio.gather(*readers, return_exceptions=True)
+    return {"revealed": revealed, "discussion": discussion}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--phones", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    runs = []
+    for run in range(args.runs):
+        loadavg_before = load_average()
+        with tempfile.TemporaryDirectory() as tmp:
+            env = scenario_env("memory", tmp)
+            code = prepare(env)
+            with Cluster(env, processes=1, log_dir=Path(tmp)) as cluster:
+                figures = asyncio.run(measure(cluster.bases[0], code, cluster.pids[0],
+                                              args.phones))
+        runs.append(figures)
+        print(json.dumps(figures | {"run": run + 1, "phones": args.phones, "commit": commit(),
+                                    "loadavg_before": loadavg_before, "machine": machine()},
+                         indent=2), flush=True)
+    if len(runs) > 1:
+        medians = {step: {name: statistics.median(run[step][name] for run in runs)
+                          for name in runs[0][step]} for step in runs[0]}
+        print(json.dumps({"median_of_runs": medians, "runs": len(runs)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

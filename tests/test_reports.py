@@ -785,12 +785,12 @@ def another_process():
     for signal, model in receivers:
         assert signal.disconnect(forget_results, sender=model,
                                  dispatch_uid=f"forget-results-{signal is post_save}-"
-                                              f"workshop.{model.__name__}")
+                                              f"{model.__name__}")
     yield
     for signal, model in receivers:
         signal.connect(forget_results, sender=model,
                        dispatch_uid=f"forget-results-{signal is post_save}-"
-                                    f"workshop.{model.__name__}")
+                                    f"{model.__name__}")
 
 
 @pytest.mark.parametrize("reopened_from", [Session.REVEALED, Session.DISCUSSION])

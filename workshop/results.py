@@ -9,6 +9,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models.signals import post_delete, post_save
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy
 
@@ -325,7 +326,7 @@ def build_results(session: Session) -> SessionResults:
 
 
 def forget_results(sender=None, instance=None, **kwargs) -> None:
-    """A signal receiver (apps.py): a session or participant saved or deleted through the ORM
+    """A signal receiver: a session or participant saved or deleted through the ORM
     (the admin, a script) drops the session's kept results in this process; an answer, all of
     them. The services save a session's fields by name, and what they change is in the key:
     those saves keep the results (the discussion shows the reveal's)."""
@@ -336,6 +337,13 @@ def forget_results(sender=None, instance=None, **kwargs) -> None:
     with _kept_lock:
         for key in [key for key in _kept if session_id is None or key[0] == session_id]:
             del _kept[key]
+
+
+# Connected here, not in apps.py: only a process that imports this module keeps results.
+for _model in (Session, Participant, Answer):
+    for _signal in (post_save, post_delete):
+        _signal.connect(forget_results, sender=_model,
+                        dispatch_uid=f"forget-results-{_signal is post_save}-{_model.__name__}")
 
 
 def _build_results(session: Session) -> SessionResults:

@@ -200,6 +200,25 @@ async def test_a_reconnecting_phone_gets_the_state_not_a_replay(workshop, phone)
     await communicator.disconnect()
 
 
+async def test_phones_coming_back_after_the_reveal_each_get_their_own_result(
+        workshop, phone, phone2):
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(join)(phone2, workshop, "Directie")
+    await database_sync_to_async(move)(workshop, Session.ANSWERING)
+    for number, (first, second) in enumerate(zip("4243", "1111", strict=True), start=1):
+        await database_sync_to_async(answer)(phone, workshop, number, int(first))
+        await database_sync_to_async(answer)(phone2, workshop, number, int(second))
+    await database_sync_to_async(move)(workshop, Session.REVEALED, Session.DISCUSSION)
+    sockets = [phone_socket(workshop, phone), phone_socket(workshop, phone2)]
+    await asyncio.gather(*(communicator.connect() for communicator in sockets))
+    for communicator, total in zip(sockets, [10, 0], strict=True):
+        message = await communicator.receive_from()
+        stage, _, own = message.partition('<div id="my-result" data-hx-swap-oob="true">')
+        assert 'data-step="discussion"' in stage and f"<strong>{total}</strong>" in own
+        assert await communicator.receive_nothing(timeout=0.2)
+        await communicator.disconnect()
+
+
 async def test_a_phone_socket_cannot_trigger_anything(workshop, phone):
     await database_sync_to_async(join)(phone, workshop, "Marketing")
     communicator = phone_socket(workshop, phone)

@@ -153,10 +153,7 @@ class ParticipantConsumer(WorkshopConsumer):
         return self.participant is not None
 
     async def send_current_state(self) -> None:
-        html = await database_sync_to_async(phone.render_current_stage)(
-            self.participant, self.language
-        )
-        await self.send(text_data=html)
+        await self.send(text_data=await phone.current_stage(self.participant, self.language))
 
     async def resync(self) -> None:
         # The session that came with the participant at connect time is out of date by now.

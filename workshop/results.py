@@ -219,13 +219,16 @@ class SessionResults:
         return 100 * (self.summary.mean or 0) / self.max_total if self.max_total else 0
 
 
-def answer_sets(session: Session, round: int | None = None) -> dict[int, dict[int, int]]:
+def answer_sets(session: Session, round: int | None = None,
+                among: list[int] | None = None) -> dict[int, dict[int, int]]:
     """participant id -> {question id: option id} of one round (default: the round the
-    screens show), in one query."""
+    screens show), in one query; of every participant, or of those `among` (ids of the
+    session's participants: read by their own index, not the session's)."""
     sets: dict[int, dict[int, int]] = defaultdict(dict)
-    rows = Answer.objects.filter(
-        participant__session=session, round=round or session.shown_round
-    ).values_list("participant_id", "question_id", "option_id")
+    rows = Answer.objects.filter(round=round or session.shown_round)
+    rows = rows.filter(participant__session=session) if among is None else rows.filter(
+        participant_id__in=among)
+    rows = rows.values_list("participant_id", "question_id", "option_id")
     for participant_id, question_id, option_id in rows:
         sets[participant_id][question_id] = option_id
     return sets

@@ -326,9 +326,21 @@ def round_answers(participant: Participant, round: int) -> dict[int, int]:
 
 
 def own_score(session: Session, participant: Participant) -> OwnScore:
-    first = round_answers(participant, 1)
-    latest = first if session.shown_round == 1 else round_answers(participant, session.shown_round)
-    return own_score_of(session, first, latest, participant.recognised)
+    return own_scores(session, [participant])[participant.pk]
+
+
+def own_scores(session: Session, participants: list[Participant]) -> dict[int, OwnScore]:
+    """Participant id -> their score in the round shown, for a few phones: their answers
+    only, in one query per round."""
+    ids = [participant.pk for participant in participants]
+    first = answer_sets(session, 1, among=ids)
+    shown = session.shown_round
+    latest = first if shown == 1 else answer_sets(session, shown, among=ids)
+    scorer = scoring.Scorer(session.cached_questionnaire.instrument())
+    return {participant.pk: own_score_of(session, first.get(participant.pk, {}),
+                                         latest.get(participant.pk, {}),
+                                         participant.recognised, scorer)
+            for participant in participants}
 
 
 def own_score_of(session: Session, first: dict[int, int], latest: dict[int, int],
@@ -366,10 +378,69 @@ def render_shared_stage(code: str, language: str) -> str:
     return render_stage(session, language, stage_context(session))
 
 
-def render_current_stage(participant: Participant, language: str) -> str:
+def render_current_stages(participants: list[Participant], language: str) -> list[str]:
+    """The stages of (re)connecting phones of one session, from one read of it. While
+    answering, each phone's own screen. Otherwise every phone is sent the stage they are all
+    pushed, rendered once, and after a reveal each its own result with it, as the reveal's
+    push does (own_result_push): a room whose sockets come back together after the reveal
+    costs one render, not one per phone."""
+    session = Session.objects.get(pk=participants[0].session_id)
+    if session.step == Session.ANSWERING:
+        return [render_stage(session, language, stage_context(session, participant))
+                for participant in participants]
+    shared = render_stage(session, language, stage_context(session))
+    if not session.results_visible:
+        return [shared] * len(participants)
+    scores = own_scores(session, participants)
+    with translation.override(language):
+        own = {score: render_to_string("workshop/phone.html#my-result-push",
+                                       {"own": own_result_context(session, score)})
+               for score in set(scores.values())}
+    return [shared + own[scores[participant.pk]] for participant in participants]
+
+
+# Phones of one session and language that ask for their current stage at about the same
+# moment (a room whose sockets come back together) are served by one render_current_stages.
+# One runs at a time per session and language; a phone that asks meanwhile waits for the
+# next, which reads the database after it asked: no phone is sent a state older than its
+# request, and a push that follows its request reaches it after this state (consumers.py).
+_asking: dict[tuple, list[tuple[Participant, asyncio.Future]]] = {}
+_serving: dict[tuple, asyncio.Task] = {}
+
+
+async def current_stage(participant: Participant, language: str) -> str:
     """A (re)connecting phone's stage, read from the database."""
-    session = participant.session
-    return render_stage(session, language, stage_context(session, participant))
+    loop = asyncio.get_running_loop()
+    key = (loop, participant.session_id, language)
+    future = loop.create_future()
+    _asking.setdefault(key, []).append((participant, future))
+    if key not in _serving:
+        _serving[key] = asyncio.ensure_future(_serve(key))
+    return await future
+
+
+async def _serve(key: tuple) -> None:
+    asking: list[tuple[Participant, asyncio.Future]] = []
+    try:
+        while key in _asking:
+            asking = _asking.pop(key)
+            try:
+                stages = await database_sync_to_async(render_current_stages)(
+                    [participant for participant, _ in asking], key[2])
+            except Exception as error:
+                for _, future in asking:
+                    if not future.done():  # done: its socket closed meanwhile
+                        future.set_exception(error)
+                continue
+            for (_, future), stage in zip(asking, stages, strict=True):
+                if not future.done():
+                    future.set_result(stage)
+        asking = []
+    finally:
+        # Cancelled (the server shutting down): nobody is left waiting.
+        for _, future in asking + _asking.pop(key, []):
+            future.cancel()
+        del _serving[key]
 
 
 # The scores of the latest reveals, computed once per reveal (`version`) for all the phones

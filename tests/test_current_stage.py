@@ -1,0 +1,133 @@
+"""The state a (re)connecting phone is sent (workshop/screens/phone.py, current_stage): phones
+that ask at about the same moment are served by one read and one render, each still with its
+own screen or its own result, and never with a state older than its request."""
+
+import asyncio
+import time
+
+import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from django.db import connections
+
+from workshop import services
+from workshop.models import Participant, Session
+from workshop.screens import phone
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+OWN = '<div id="my-result" data-hx-swap-oob="true">'
+
+
+def in_db(function, *args, **kwargs):
+    return sync_to_async(function, thread_sensitive=True)(*args, **kwargs)
+
+
+def participants(session: Session, answers: list[str]) -> list[Participant]:
+    """One participant per string of options chosen (1-based, in question order)."""
+    people = [Participant.objects.create(session=session, number=n, discipline="Marketing")
+              for n in range(1, len(answers) + 1)]
+    services.move_to(session, Session.ANSWERING)
+    questions = session.cached_questionnaire.ordered_questions()
+    for person, chosen in zip(people, answers, strict=True):
+        for question, option in zip(questions, chosen, strict=False):
+            services.save_answer(person, question.pk, list(question.options.all())[
+                int(option) - 1].pk)
+    return [Participant.objects.select_related("session").get(pk=p.pk) for p in people]
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The batches render_current_stages was called with: (when it began, participant ids)."""
+    calls = []
+    real = phone.render_current_stages
+
+    def counting(people, language):
+        calls.append((time.monotonic(), [p.pk for p in people]))
+        if len(calls) == 1:
+            time.sleep(0.2)  # a render that takes a while
+        return real(people, language)
+
+    monkeypatch.setattr(phone, "render_current_stages", counting)
+    return calls
+
+
+@pytest_asyncio.fixture
+async def close_connections():
+    yield
+    await in_db(connections.close_all)
+
+
+async def test_phones_that_come_back_together_after_the_reveal_share_one_render(
+        workshop, renders, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111", "4243"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    assert [ids for _, ids in renders] == [[p.pk for p in people]]
+    for stage, total in zip(stages, [10, 0, 10], strict=True):
+        shared, _, own = stage.partition(OWN)
+        assert 'data-step="revealed"' in shared and "Jouw score" not in shared
+        assert f"<strong>{total}</strong>" in own and "Jouw score" in own
+    assert stages[0] == stages[2] != stages[1]
+    # And in English, the same way.
+    english = await phone.current_stage(people[1], "en")
+    assert "Your score" in english and "<strong>0</strong>" in english.partition(OWN)[2]
+
+
+async def test_a_phone_that_asks_during_a_render_is_served_by_the_next(
+        workshop, renders, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    first = asyncio.ensure_future(phone.current_stage(people[0], "nl"))
+    await asyncio.sleep(0.1)  # the first render is under way
+    asked = time.monotonic()
+    second = await phone.current_stage(people[1], "nl")
+    assert "<strong>10</strong>" in (await first).partition(OWN)[2]
+    assert "<strong>0</strong>" in second.partition(OWN)[2]
+    assert [ids for _, ids in renders] == [[people[0].pk], [people[1].pk]]
+    assert renders[1][0] > asked  # read after it asked
+
+
+async def test_while_answering_each_phone_gets_its_own_screen(workshop, close_connections):
+    people = await in_db(participants, workshop, ["4", ""])
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    assert "Vraag 2 van 4" in stages[0] and "Vraag 1 van 4" in stages[1]
+    assert OWN not in stages[0]
+
+
+async def test_in_the_lobby_every_phone_gets_the_same_stage(workshop, renders,
+                                                            close_connections):
+    people = await in_db(lambda: [Participant.objects.create(
+        session=workshop, number=n, discipline="Marketing") for n in (1, 2)])
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    assert stages[0] == stages[1] and "Je doet mee!" in stages[0]
+    assert len(renders) == 1
+
+
+async def test_a_failed_render_reaches_every_phone_asking_and_the_next_one_renders(
+        workshop, monkeypatch, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    real = phone.render_current_stages
+
+    def failing(people, language):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(phone, "render_current_stages", failing)
+    results = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people),
+                                   return_exceptions=True)
+    assert [type(result) for result in results] == [RuntimeError, RuntimeError]
+    monkeypatch.setattr(phone, "render_current_stages", real)
+    assert "Jouw score" in await phone.current_stage(people[0], "nl")
+
+
+async def test_a_phone_that_leaves_while_waiting_does_not_hold_up_the_others(
+        workshop, renders, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    leaving = asyncio.ensure_future(phone.current_stage(people[0], "nl"))
+    staying = asyncio.ensure_future(phone.current_stage(people[1], "nl"))
+    await asyncio.sleep(0.05)
+    leaving.cancel()
+    assert "<strong>0</strong>" in (await staying).partition(OWN)[2]
+    assert not phone._asking and not phone._serving

@@ -780,17 +780,15 @@ def another_process():
 
     from workshop.results import forget_results
 
-    receivers = [(signal, model) for signal in (post_save, post_delete)
-                 for model in (Session, Participant, Answer)]
-    for signal, model in receivers:
-        assert signal.disconnect(forget_results, sender=model,
-                                 dispatch_uid=f"forget-results-{signal is post_save}-"
-                                              f"{model.__name__}")
-    yield
-    for signal, model in receivers:
-        signal.connect(forget_results, sender=model,
-                       dispatch_uid=f"forget-results-{signal is post_save}-"
-                                    f"{model.__name__}")
+    receivers = [(signal, model, f"forget-results-{signal is post_save}-{model.__name__}")
+                 for signal in (post_save, post_delete) for model in (Session, Participant)]
+    try:
+        for signal, model, uid in receivers:
+            assert signal.disconnect(forget_results, sender=model, dispatch_uid=uid)
+        yield
+    finally:
+        for signal, model, uid in receivers:
+            signal.connect(forget_results, sender=model, dispatch_uid=uid)
 
 
 @pytest.mark.parametrize("reopened_from", [Session.REVEALED, Session.DISCUSSION])
@@ -826,11 +824,14 @@ def test_a_second_round_is_shown_with_its_own_results(revealed, phone, another_p
 
 
 def test_an_edit_in_the_admin_shows_at_once_in_its_process_and_within_a_minute_in_others(
-        revealed, monkeypatch):
+        revealed, monkeypatch, django_capture_on_commit_callbacks):
     from workshop import results
 
     first = build_results(revealed)
-    Participant.objects.get(session=revealed, name="Bram").delete()  # as the admin does
+    with django_capture_on_commit_callbacks(execute=True):
+        Participant.objects.get(session=revealed, name="Bram").delete()  # as the admin does
+        # Not before it is committed: a screen would keep what it read before.
+        assert build_results(Session.objects.get(pk=revealed.pk)) is first
     after_delete = build_results(Session.objects.get(pk=revealed.pk))
     assert after_delete.summary.participants == 1
     # Another process (no signal) was still showing them: a minute later it computes again.
@@ -841,6 +842,40 @@ def test_an_edit_in_the_admin_shows_at_once_in_its_process_and_within_a_minute_i
     monkeypatch.setattr(results.time, "monotonic", lambda: clock)
     assert build_results(Session.objects.get(pk=revealed.pk)) is not after_delete
     assert first is not after_delete
+
+
+def test_results_read_while_an_edit_was_committed_are_not_kept(
+        revealed, monkeypatch, django_capture_on_commit_callbacks):
+    from workshop import results
+
+    real = results._build_results
+
+    def while_an_edit_commits(session):
+        read = real(session)
+        with django_capture_on_commit_callbacks(execute=True):
+            participant = Participant.objects.get(session=revealed, name="Bram")
+            participant.discipline = "Directie"
+            participant.save()
+        return read
+
+    monkeypatch.setattr(results, "_build_results", while_an_edit_commits)
+    first = build_results(revealed)
+    monkeypatch.setattr(results, "_build_results", real)
+    again = build_results(Session.objects.get(pk=revealed.pk))
+    assert again is not first
+    assert build_results(Session.objects.get(pk=revealed.pk)) is again
+
+
+def test_deleting_a_session_does_not_read_its_answers(revealed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        revealed.delete()
+    assert not Answer.objects.exists()
+    reads = [q["sql"] for q in queries.captured_queries
+             if q["sql"].startswith("SELECT") and "workshop_answer" in q["sql"]]
+    assert reads == []
 
 
 def test_new_questionnaire_or_phase_texts_are_computed_with(revealed):

@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Case, Count, Q, QuerySet, When
 from django.db.models.signals import post_delete, post_save
 from django.utils.functional import Promise, lazy
@@ -290,7 +291,7 @@ def session_figures(session: Session) -> Figures:
 # it is made of (the round shown and `results_version`, which every close of answering raises,
 # in whichever process), is used only with the questionnaire and phases it was computed with
 # (assessments.cache), and lives a minute at most: an edit in the admin shows within a
-# minute, at once in the process that made it (forget_results).
+# minute, and in the process that made it once it is committed (forget_results).
 RESULTS_KEPT = 32
 RESULTS_SECONDS = 60.0
 
@@ -305,6 +306,7 @@ class _Kept:
 
 _kept: OrderedDict[tuple, _Kept] = OrderedDict()
 _kept_lock = threading.Lock()
+_forgotten = 0  # how many times forget_results dropped results
 
 
 def build_results(session: Session) -> SessionResults:
@@ -319,31 +321,40 @@ def build_results(session: Session) -> SessionResults:
     if (kept is not None and kept.questionnaire is questionnaire and kept.phases is phases
             and kept.until > time.monotonic()):
         return kept.results
+    forgotten = _forgotten
     results = _build_results(session)
     with _kept_lock:
-        _kept[key] = _Kept(results, questionnaire, phases, time.monotonic() + RESULTS_SECONDS)
-        _kept.move_to_end(key)
-        while len(_kept) > RESULTS_KEPT:
-            _kept.popitem(last=False)
+        if forgotten == _forgotten:  # else they may have been read before an edit
+            _kept[key] = _Kept(results, questionnaire, phases,
+                               time.monotonic() + RESULTS_SECONDS)
+            _kept.move_to_end(key)
+            while len(_kept) > RESULTS_KEPT:
+                _kept.popitem(last=False)
     return results
 
 
-def forget_results(sender=None, instance=None, **kwargs) -> None:
-    """A signal receiver: a session or participant saved or deleted through the ORM
-    (the admin, a script) drops the session's kept results in this process; an answer, all of
-    them. The services save a session's fields by name, and what they change is in the key:
-    those saves keep the results (the discussion shows the reveal's)."""
+def forget_results(sender=None, instance=None, using=None, **kwargs) -> None:
+    """A signal receiver: a session or participant saved or deleted through the ORM (the
+    admin, a script) drops the session's kept results in this process, once committed. The
+    services save a session's fields by name, and what they change is in the key: those saves
+    keep the results (the discussion shows the reveal's). Not connected to answers: a
+    receiver would make Django load every answer to delete a session; no screen edits them."""
     if isinstance(instance, Session) and kwargs.get("update_fields") is not None:
         return
-    session_id = instance.pk if isinstance(instance, Session) else getattr(
-        instance, "session_id", None)
-    with _kept_lock:
-        for key in [key for key in _kept if session_id is None or key[0] == session_id]:
-            del _kept[key]
+    session_id = instance.pk if isinstance(instance, Session) else instance.session_id
+
+    def forget() -> None:
+        global _forgotten
+        with _kept_lock:
+            _forgotten += 1
+            for key in [key for key in _kept if key[0] == session_id]:
+                del _kept[key]
+
+    transaction.on_commit(forget, using=using)
 
 
 # Connected here, not in apps.py: only a process that imports this module keeps results.
-for _model in (Session, Participant, Answer):
+for _model in (Session, Participant):
     for _signal in (post_save, post_delete):
         _signal.connect(forget_results, sender=_model,
                         dispatch_uid=f"forget-results-{_signal is post_save}-{_model.__name__}")

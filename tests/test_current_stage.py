@@ -104,6 +104,48 @@ async def test_in_the_lobby_every_phone_gets_the_same_stage(workshop, renders,
     assert len(renders) == 1
 
 
+async def test_what_a_phone_is_sent_is_what_the_reveal_pushed_it(workshop, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    session = await in_db(Session.objects.get, pk=workshop.pk)
+    await in_db(phone.prepare_own_results, session, "v1")
+    for person in people:
+        pushed = await phone.own_result_push(workshop.code, "v1", person.pk, "nl")
+        stage = await phone.current_stage(person, "nl")
+        assert stage.endswith(pushed)
+
+
+@pytest.mark.parametrize("revealed", [True, False])
+async def test_a_closed_session(workshop, revealed, close_connections):
+    people = await in_db(participants, workshop, ["4243"])
+    steps = [Session.REVEALED, Session.CLOSED] if revealed else [Session.CLOSED]
+    for step in steps:
+        await in_db(services.move_to, workshop, step)
+    stage = await phone.current_stage(people[0], "nl")
+    assert 'data-step="closed"' in stage
+    assert ("<strong>10</strong>" in stage.partition(OWN)[2]) is revealed
+    assert (OWN in stage) is revealed
+
+
+async def test_the_second_round(workshop, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    await in_db(services.open_second_round, workshop)
+    # Answering again: each phone its own review screen, its first answers marked.
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    assert all('data-step="answering"' in stage and OWN not in stage for stage in stages)
+    assert stages[0] != stages[1]
+    question = (await in_db(lambda: workshop.cached_questionnaire.ordered_questions()))[0]
+    await in_db(services.save_answer, people[1], question.pk,
+                await in_db(lambda: list(question.options.all())[3].pk))
+    await in_db(services.move_to, await in_db(Session.objects.get, pk=workshop.pk),
+                Session.REVEALED)
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    own = [stage.partition(OWN)[2] for stage in stages]
+    assert "<strong>10</strong>" in own[0] and "In de eerste ronde: 10" in own[0]
+    assert "<strong>3</strong>" in own[1] and "In de eerste ronde: 0" in own[1]
+
+
 async def test_a_failed_render_reaches_every_phone_asking_and_the_next_one_renders(
         workshop, monkeypatch, close_connections):
     people = await in_db(participants, workshop, ["4243", "1111"])
@@ -119,6 +161,24 @@ async def test_a_failed_render_reaches_every_phone_asking_and_the_next_one_rende
     assert [type(result) for result in results] == [RuntimeError, RuntimeError]
     monkeypatch.setattr(phone, "render_current_stages", real)
     assert "Jouw score" in await phone.current_stage(people[0], "nl")
+
+
+async def test_a_phone_whose_state_fails_does_not_cost_the_others_theirs(
+        workshop, monkeypatch, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111", "4243"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    real = phone.render_current_stages
+
+    def failing_for_the_second(people, language):
+        if any(person.number == 2 for person in people):
+            raise RuntimeError("this phone's state cannot be rendered")
+        return real(people, language)
+
+    monkeypatch.setattr(phone, "render_current_stages", failing_for_the_second)
+    results = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people),
+                                   return_exceptions=True)
+    assert isinstance(results[1], RuntimeError)
+    assert "<strong>10</strong>" in results[0] and results[0] == results[2]
 
 
 async def test_a_phone_that_leaves_while_waiting_does_not_hold_up_the_others(

@@ -10,6 +10,8 @@ rendered once per distinct score.
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import random
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ from workshop import access, sockets, tools
 from workshop.models import Answer, Note, Participant, Session
 from workshop.results import answer_sets, build_results
 from workshop.screens import slides
+
+logger = logging.getLogger(__name__)
 
 STAGE_TEMPLATE = "workshop/participant.html#stage"
 
@@ -399,11 +403,30 @@ def render_current_stages(participants: list[Participant], language: str) -> lis
     return [shared + own[scores[participant.pk]] for participant in participants]
 
 
+def render_each(participants: list[Participant], language: str) -> list[str | Exception]:
+    """render_current_stages, and should it fail, each phone on its own: one phone whose
+    state cannot be rendered does not cost the others theirs."""
+    try:
+        return render_current_stages(participants, language)
+    except Exception as error:
+        if len(participants) == 1:
+            return [error]
+        logger.warning("The stage of %d phones failed together; each on its own now",
+                       len(participants), exc_info=True)
+    stages: list[str | Exception] = []
+    for participant in participants:
+        try:
+            stages.append(render_current_stages([participant], language)[0])
+        except Exception as error:
+            stages.append(error)
+    return stages
+
+
 # Phones of one session and language that ask for their current stage at about the same
 # moment (a room whose sockets come back together) are served by one render_current_stages.
 # One runs at a time per session and language; a phone that asks meanwhile waits for the
 # next, which reads the database after it asked: no phone is sent a state older than its
-# request, and a push that follows its request reaches it after this state (consumers.py).
+# request.
 _asking: dict[tuple, list[tuple[Participant, asyncio.Future]]] = {}
 _serving: dict[tuple, asyncio.Task] = {}
 
@@ -414,33 +437,40 @@ async def current_stage(participant: Participant, language: str) -> str:
     key = (loop, participant.session_id, language)
     future = loop.create_future()
     _asking.setdefault(key, []).append((participant, future))
-    if key not in _serving:
-        _serving[key] = asyncio.ensure_future(_serve(key))
+    task = _serving.get(key)
+    if task is None or task.done():
+        task = _serving[key] = asyncio.ensure_future(_serve(key))
+        task.add_done_callback(functools.partial(_served, key))
     return await future
 
 
 async def _serve(key: tuple) -> None:
-    asking: list[tuple[Participant, asyncio.Future]] = []
-    try:
-        while key in _asking:
-            asking = _asking.pop(key)
-            try:
-                stages = await database_sync_to_async(render_current_stages)(
-                    [participant for participant, _ in asking], key[2])
-            except Exception as error:
-                for _, future in asking:
-                    if not future.done():  # done: its socket closed meanwhile
-                        future.set_exception(error)
+    while key in _asking:
+        asking = _asking.pop(key)
+        try:
+            stages = await database_sync_to_async(render_each)(
+                [participant for participant, _ in asking], key[2])
+        except BaseException:
+            _asking.setdefault(key, [])[:0] = asking  # for _served to cancel
+            raise
+        for (_, future), stage in zip(asking, stages, strict=True):
+            if future.done():  # its socket closed meanwhile
                 continue
-            for (_, future), stage in zip(asking, stages, strict=True):
-                if not future.done():
-                    future.set_result(stage)
-        asking = []
-    finally:
-        # Cancelled (the server shutting down): nobody is left waiting.
-        for _, future in asking + _asking.pop(key, []):
-            future.cancel()
+            if isinstance(stage, Exception):
+                future.set_exception(stage)
+            else:
+                future.set_result(stage)
+
+
+def _served(key: tuple, task: asyncio.Task) -> None:
+    """However _serve ended (cancelled with the server, even before it began), nobody is left
+    waiting and nothing is kept, unless a phone that asked since started the next one."""
+    if _serving.get(key) is task:
         del _serving[key]
+        for _, future in _asking.pop(key, []):
+            future.cancel()
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("Serving the phones' stages failed", exc_info=task.exception())
 
 
 # The scores of the latest reveals, computed once per reveal (`version`) for all the phones

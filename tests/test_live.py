@@ -361,6 +361,32 @@ async def test_every_open_socket_re_sends_its_state_when_the_layer_is_back(
         await communicator.disconnect()
 
 
+async def test_a_push_during_a_resync_is_not_followed_by_the_older_state(
+        workshop, phone, monkeypatch):
+    from workshop.layers import layer_reconnected
+    from workshop.screens import phone as phone_screen
+
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    communicator = phone_socket(workshop, phone)
+    assert (await communicator.connect())[0]
+    await communicator.receive_from()
+    real = phone_screen.render_current_stages
+
+    def slow(people, language):
+        stages = real(people, language)  # read now, sent after the push below
+        time.sleep(0.4)
+        return stages
+
+    monkeypatch.setattr(phone_screen, "render_current_stages", slow)
+    layer_reconnected.send(sender=None)
+    await asyncio.sleep(0.15)
+    await get_channel_layer().group_send(groups.participants(workshop.code), {
+        "type": "stage.push", "html": {"nl": "<div id=stage>newer</div>", "en": "x"}})
+    assert await communicator.receive_from(timeout=2) == "<div id=stage>newer</div>"
+    assert await communicator.receive_nothing(timeout=0.8)
+    await communicator.disconnect()
+
+
 DUTCH_LABELS = ["Ik zie", "Ik wil", "Ik kan", "Ik doe", "Overige"]
 
 

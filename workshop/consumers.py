@@ -145,6 +145,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
 class ParticipantConsumer(WorkshopConsumer):
     group_name = staticmethod(groups.participants)
+    pushes = 0  # stage pushes sent to this phone
 
     @database_sync_to_async
     def authorise(self) -> bool:
@@ -152,15 +153,25 @@ class ParticipantConsumer(WorkshopConsumer):
         self.participant = access.find_participant(self.code, token)
         return self.participant is not None
 
+    async def current_state(self) -> str:
+        return await phone.current_stage(self.participant, self.language)
+
     async def send_current_state(self) -> None:
-        await self.send(text_data=await phone.current_stage(self.participant, self.language))
+        await self.send(text_data=await self.current_state())
 
     async def resync(self) -> None:
+        # Outside the consumer's turn (it comes from the layer, not a message), so a push can
+        # reach the phone while its state is read: a push is the whole stage as it was when
+        # it was sent, newer than what was lost, so the state read earlier is not sent after it.
+        asked = self.pushes
         # The session that came with the participant at connect time is out of date by now.
         if await self.authorise():
-            await self.send_current_state()
+            html = await self.current_state()
+            if self.pushes == asked:
+                await self.send(text_data=html)
 
     async def stage_push(self, event):
+        self.pushes += 1
         html = event["html"].get(self.language) or event["html"][settings.LANGUAGE_CODE]
         if event.get("version") and self.participant is not None:
             # After a reveal the phone's own result goes in the same message: one frame per
@@ -182,12 +193,8 @@ class FollowerConsumer(ParticipantConsumer):
         session = access.find_session(self.code)
         return session is not None and session.results_visible
 
-    async def send_current_state(self) -> None:
-        html = await database_sync_to_async(phone.render_shared_stage)(self.code, self.language)
-        await self.send(text_data=html)
-
-    async def resync(self) -> None:
-        await self.send_current_state()
+    async def current_state(self) -> str:
+        return await database_sync_to_async(phone.render_shared_stage)(self.code, self.language)
 
 
 class LiveStateConsumer(WorkshopConsumer):

@@ -388,7 +388,11 @@ def render_current_stages(participants: list[Participant], language: str) -> lis
     pushed, rendered once, and after a reveal each its own result with it, as the reveal's
     push does (own_result_push): a room whose sockets come back together after the reveal
     costs one render, not one per phone."""
-    session = Session.objects.get(pk=participants[0].session_id)
+    # Read again, after the phones joined the group: a change made since it was read with
+    # the participant (consumers.py, authorise) reached them neither by push nor by this.
+    session = access.find_session(participants[0].session.code)
+    if session is None:
+        raise LookupError("The session was deleted.")
     if session.step == Session.ANSWERING:
         return [render_stage(session, language, stage_context(session, participant))
                 for participant in participants]

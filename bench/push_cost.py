@@ -18,12 +18,10 @@ import asyncio
 import json
 import random
 import statistics
-import tempfile
-from pathlib import Path
 
 from bench.load import Browser, Client, Phone, ServerSampler, facilitator_login, now
-from bench.run import commit, load_average, machine, scenario_env
-from bench.servers import FACILITATOR, Cluster, prepare
+from bench.run import commit, load_average, machine, on_one_process
+from bench.servers import FACILITATOR
 
 
 async def measure(base: str, code: str, pid: int, phones: int, pushes: int) -> dict:
@@ -73,12 +71,7 @@ def main() -> None:
     parser.add_argument("--pushes", type=int, default=10)
     args = parser.parse_args()
     loadavg_before = load_average()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = scenario_env("memory", tmp)
-        code = prepare(env)
-        with Cluster(env, processes=1, log_dir=Path(tmp)) as cluster:
-            figures = asyncio.run(measure(cluster.bases[0], code, cluster.pids[0],
-                                          args.phones, args.pushes))
+    figures = on_one_process(measure, args.phones, args.pushes)
     print(json.dumps(figures | {"phones": args.phones, "pushes": args.pushes,
                                 "commit": commit(), "loadavg_before": loadavg_before,
                                 "machine": machine()}, indent=2))

@@ -20,8 +20,6 @@ import asyncio
 import json
 import random
 import statistics
-import tempfile
-from pathlib import Path
 
 from bench.load import (
     Browser,
@@ -35,8 +33,8 @@ from bench.load import (
     messages,
     now,
 )
-from bench.run import commit, load_average, machine, scenario_env
-from bench.servers import FACILITATOR, Cluster, prepare
+from bench.run import commit, load_average, machine, on_one_process
+from bench.servers import FACILITATOR
 
 OWN_RESULT = "Jouw score"
 
@@ -141,12 +139,7 @@ def main() -> None:
     runs = []
     for run in range(args.runs):
         loadavg_before = load_average()
-        with tempfile.TemporaryDirectory() as tmp:
-            env = scenario_env("memory", tmp)
-            code = prepare(env)
-            with Cluster(env, processes=1, log_dir=Path(tmp)) as cluster:
-                figures = asyncio.run(measure(cluster.bases[0], code, cluster.pids[0],
-                                              args.phones))
+        figures = on_one_process(measure, args.phones)
         runs.append(figures)
         print(json.dumps(figures | {"run": run + 1, "phones": args.phones, "commit": commit(),
                                     "loadavg_before": loadavg_before, "machine": machine()},

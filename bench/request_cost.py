@@ -13,12 +13,10 @@ import argparse
 import asyncio
 import json
 import random
-import tempfile
-from pathlib import Path
 
 from bench.load import OPTION, Browser, Client, Phone, ServerSampler, change_step, facilitator_login
-from bench.run import machine, scenario_env
-from bench.servers import FACILITATOR, Cluster, prepare
+from bench.run import machine, on_one_process
+from bench.servers import FACILITATOR
 
 
 async def measure(base: str, code: str, pid: int, n: int) -> dict:
@@ -90,12 +88,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = scenario_env("memory", tmp)
-        code = prepare(env)
-        with Cluster(env, processes=1, log_dir=Path(tmp)) as cluster:
-            figures = asyncio.run(measure(cluster.bases[0], code, cluster.pids[0],
-                                          args.requests))
+    figures = on_one_process(measure, args.requests)
     print(json.dumps({"server_cpu_ms_per_request": figures, "requests": args.requests,
                       "machine": machine()}, indent=2))
 

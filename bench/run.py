@@ -70,6 +70,16 @@ def scenario_env(name: str, tmp: str) -> dict:
     return server_env(database_url, fresh_redis() if layer else None)
 
 
+def on_one_process(measure, *args) -> dict:
+    """`measure(base, code, pid, *args)` against one daphne process on the embedded default
+    (in-memory layer, SQLite) with a fresh session: the per-request and per-push benches."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = scenario_env("memory", tmp)
+        code = prepare(env)
+        with Cluster(env, processes=1, log_dir=Path(tmp)) as cluster:
+            return asyncio.run(measure(cluster.bases[0], code, cluster.pids[0], *args))
+
+
 def run_scenario(name: str, phones: int, window: float, seed: int = 1,
                  second_round: bool = False, tool_vote: bool = False,
                  join_rate: float | None = None, assets: bool = False) -> dict:

@@ -8,7 +8,7 @@ import time
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from workshop import services
 from workshop.models import Participant, Session
@@ -179,6 +179,24 @@ async def test_a_phone_whose_state_fails_does_not_cost_the_others_theirs(
                                    return_exceptions=True)
     assert isinstance(results[1], RuntimeError)
     assert "<strong>10</strong>" in results[0] and results[0] == results[2]
+
+
+@pytest.mark.parametrize("failure", [DatabaseError("the database is away"),
+                                     LookupError("The session was deleted.")])
+async def test_a_failure_of_the_database_or_the_session_is_not_tried_phone_by_phone(
+        workshop, monkeypatch, failure, close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111", "4243"])
+    calls = []
+
+    def failing(people, language):
+        calls.append(len(people))
+        raise failure
+
+    monkeypatch.setattr(phone, "render_current_stages", failing)
+    results = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people),
+                                   return_exceptions=True)
+    assert results == [failure] * 3
+    assert calls == [3]  # not once more for each phone, holding up the shared thread
 
 
 async def test_a_phone_that_leaves_while_waiting_does_not_hold_up_the_others(

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -412,6 +413,8 @@ def render_each(participants: list[Participant], language: str) -> list[str | Ex
     state cannot be rendered does not cost the others theirs."""
     try:
         return render_current_stages(participants, language)
+    except (LookupError, DatabaseError) as error:  # the session or the database: every phone's
+        return [error] * len(participants)
     except Exception as error:
         if len(participants) == 1:
             return [error]
@@ -454,16 +457,17 @@ async def _serve(key: tuple) -> None:
         try:
             stages = await database_sync_to_async(render_each)(
                 [participant for participant, _ in asking], key[2])
+            for (_, future), stage in zip(asking, stages, strict=True):
+                if future.done():  # its socket closed meanwhile
+                    continue
+                if isinstance(stage, Exception):
+                    future.set_exception(stage)
+                else:
+                    future.set_result(stage)
         except BaseException:
-            _asking.setdefault(key, [])[:0] = asking  # for _served to cancel
+            # Back in line for _served, which cancels them (or the next task serves them).
+            _asking.setdefault(key, [])[:0] = [(p, f) for p, f in asking if not f.done()]
             raise
-        for (_, future), stage in zip(asking, stages, strict=True):
-            if future.done():  # its socket closed meanwhile
-                continue
-            if isinstance(stage, Exception):
-                future.set_exception(stage)
-            else:
-                future.set_result(stage)
 
 
 def _served(key: tuple, task: asyncio.Task) -> None:

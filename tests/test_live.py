@@ -3,6 +3,7 @@ layer and once on Redis."""
 
 import asyncio
 import importlib
+import threading
 import time
 import uuid
 
@@ -361,6 +362,22 @@ async def test_every_open_socket_re_sends_its_state_when_the_layer_is_back(
         await communicator.disconnect()
 
 
+async def test_a_follower_re_syncs_whatever_the_phones_are_shown_now(workshop, phone):
+    from workshop.layers import layer_reconnected
+
+    await database_sync_to_async(join)(phone, workshop, "Marketing")
+    await database_sync_to_async(move)(workshop, Session.ANSWERING, Session.REVEALED)
+    follower = socket(f"/ws/follow/{workshop.code}/")
+    assert (await follower.connect())[0]
+    assert 'data-step="revealed"' in await follower.receive_from()
+    # Answering again, and no push announced it (lost while Redis was away).
+    await database_sync_to_async(Session.objects.filter(pk=workshop.pk).update)(
+        step=Session.ANSWERING)
+    layer_reconnected.send(sender=None)
+    assert 'data-step="answering"' in await follower.receive_from(timeout=2)
+    await follower.disconnect()
+
+
 async def test_a_push_during_a_resync_is_not_followed_by_the_older_state(
         workshop, phone, monkeypatch):
     from workshop.layers import layer_reconnected
@@ -371,15 +388,17 @@ async def test_a_push_during_a_resync_is_not_followed_by_the_older_state(
     assert (await communicator.connect())[0]
     await communicator.receive_from()
     real = phone_screen.render_current_stages
+    read = threading.Event()
 
     def slow(people, language):
         stages = real(people, language)  # read now, sent after the push below
+        read.set()
         time.sleep(0.4)
         return stages
 
     monkeypatch.setattr(phone_screen, "render_current_stages", slow)
     layer_reconnected.send(sender=None)
-    await asyncio.sleep(0.15)
+    assert await asyncio.get_running_loop().run_in_executor(None, read.wait, 5)
     await get_channel_layer().group_send(groups.participants(workshop.code), {
         "type": "stage.push", "html": {"nl": "<div id=stage>newer</div>", "en": "x"}})
     assert await communicator.receive_from(timeout=2) == "<div id=stage>newer</div>"

@@ -164,11 +164,14 @@ class ParticipantConsumer(WorkshopConsumer):
         # reach the phone while its state is read: a push is the whole stage as it was when
         # it was sent, newer than what was lost, so the state read earlier is not sent after it.
         asked = self.pushes
-        # The session that came with the participant at connect time is out of date by now.
-        if await self.authorise():
+        if await self.still_allowed():
             html = await self.current_state()
             if self.pushes == asked:
                 await self.send(text_data=html)
+
+    async def still_allowed(self) -> bool:
+        # The session that came with the participant at connect time is out of date by now.
+        return await self.authorise()
 
     async def stage_push(self, event):
         self.pushes += 1
@@ -195,6 +198,9 @@ class FollowerConsumer(ParticipantConsumer):
 
     async def current_state(self) -> str:
         return await database_sync_to_async(phone.render_shared_stage)(self.code, self.language)
+
+    async def still_allowed(self) -> bool:
+        return True  # it follows whatever the phones are shown, as since it connected
 
 
 class LiveStateConsumer(WorkshopConsumer):

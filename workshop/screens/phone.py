@@ -337,15 +337,21 @@ def own_score(session: Session, participant: Participant) -> OwnScore:
 def own_scores(session: Session, participants: list[Participant]) -> dict[int, OwnScore]:
     """Participant id -> their score in the round shown, for a few phones: their answers
     only, in one query per round."""
-    ids = [participant.pk for participant in participants]
-    first = answer_sets(session, 1, among=ids)
+    return scores_of(session, [participant.pk for participant in participants],
+                     {participant.pk: participant.recognised for participant in participants})
+
+
+def scores_of(session: Session, among: list[int] | None,
+              recognised: dict[int, str]) -> dict[int, OwnScore]:
+    """Participant id -> their score in the round shown: of those `among` (ids), or of every
+    participant who answered (None), from one query per round."""
+    first = answer_sets(session, 1, among=among)
     shown = session.shown_round
-    latest = first if shown == 1 else answer_sets(session, shown, among=ids)
+    latest = first if shown == 1 else answer_sets(session, shown, among=among)
     scorer = scoring.Scorer(session.cached_questionnaire.instrument())
-    return {participant.pk: own_score_of(session, first.get(participant.pk, {}),
-                                         latest.get(participant.pk, {}),
-                                         participant.recognised, scorer)
-            for participant in participants}
+    return {pid: own_score_of(session, first.get(pid, {}), latest.get(pid, {}),
+                              recognised.get(pid, ""), scorer)
+            for pid in (among if among is not None else set(first) | set(latest))}
 
 
 def own_score_of(session: Session, first: dict[int, int], latest: dict[int, int],
@@ -401,10 +407,7 @@ def render_current_stages(participants: list[Participant], language: str) -> lis
     if not session.results_visible:
         return [shared] * len(participants)
     scores = own_scores(session, participants)
-    with translation.override(language):
-        own = {score: render_to_string("workshop/phone.html#my-result-push",
-                                       {"own": own_result_context(session, score)})
-               for score in set(scores.values())}
+    own = {score: render_own_result(session, score, language) for score in set(scores.values())}
     return [shared + own[scores[participant.pk]] for participant in participants]
 
 
@@ -526,17 +529,10 @@ def prepare_own_results(session: Session, version: str) -> None:
 
 def _load_scores(code: str, session: Session | None = None) -> RevealScores:
     session = session or access.find_session(code)
-    shown = session.shown_round
-    first = answer_sets(session, 1)
-    latest = first if shown == 1 else answer_sets(session, shown)
     recognised = dict(session.participants.exclude(recognised="").values_list(
-        "id", "recognised")) if session.ask_recognition and shown == 1 else {}
-    instrument = session.cached_questionnaire.instrument()
-    scorer = scoring.Scorer(instrument)
-    scores = {pid: own_score_of(session, first.get(pid, {}), latest.get(pid, {}),
-                                recognised.get(pid, ""), scorer)
-              for pid in set(first) | set(latest)}
-    return RevealScores(session, scores, Phase.by_slug(), instrument.max_total)
+        "id", "recognised")) if session.ask_recognition and session.shown_round == 1 else {}
+    return RevealScores(session, scores_of(session, None, recognised), Phase.by_slug(),
+                        session.cached_questionnaire.instrument().max_total)
 
 
 async def own_result_push(code: str, version: str, participant_id: int, language: str) -> str:
@@ -556,11 +552,18 @@ async def own_result_push(code: str, version: str, participant_id: int, language
     fragment_key = (code, version, language, score)
     html = _fragments.get(fragment_key)
     if html is None:
-        with translation.override(language):
-            html = render_to_string("workshop/phone.html#my-result-push", {
-                "own": own_result_context(ready.session, score, ready.phases, ready.max_total)})
+        html = render_own_result(ready.session, score, language, ready.phases, ready.max_total)
         _remember(_fragments, fragment_key, html, FRAGMENTS_KEPT)
     return html
+
+
+def render_own_result(session: Session, score: OwnScore, language: str,
+                      phases: dict[str, Phase] | None = None, max_total: int | None = None) -> str:
+    """A phone's own result as the out-of-band fragment that follows the shared stage (see
+    own_result_context for `phases` and `max_total`)."""
+    with translation.override(language):
+        return render_to_string("workshop/phone.html#my-result-push", {
+            "own": own_result_context(session, score, phases, max_total)})
 
 
 def vote_context(session: Session, participant: Participant, saved: bool = False) -> dict:

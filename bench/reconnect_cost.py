@@ -1,16 +1,17 @@
-"""What a room of phones costs when all their sockets come back at once after the reveal.
+"""What a room of phones costs when all their sockets come back at once.
 
     .venv/bin/python -m bench.reconnect_cost [--phones 2000] [--runs 3]
 
 A phone whose socket drops (the venue's Wi-Fi, a restarted process) reconnects after 250 to
 500 ms (static/js/live.js) and is sent its current state from the database: the group's
-results and its own. Starts one daphne process (in-memory layer, SQLite), joins N phones,
-has them answer and reveals; then, in the revealed step and again in the discussion, every
-phone closes its socket and reconnects after that delay. Reports per storm the server
-process's CPU per reconnect, the time from the drop until the last phone has its state back
-(its own result included), and how long a facilitator's request made one second into the
-storm waits (the console's "next slide"): it is served by the same thread as the phones'
-state.
+results and its own. Starts one daphne process (in-memory layer, SQLite), joins N phones;
+while they answer (each phone somewhere in the quiz: phone i has answered i mod 5 questions),
+then in the revealed step and again in the discussion, every phone closes its socket and
+reconnects after that delay. Reports per storm the server process's CPU per reconnect, the
+time from the drop until the last phone has its state back (its own question, or after the
+reveal its own result), and how long a facilitator's request made one second into the storm
+waits (the console's "next slide"; while answering, a reload of the console): it is served
+by the same thread as the phones' state.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import random
 import statistics
 
 from bench.load import (
+    OPTION,
+    QUESTIONS,
     Browser,
     Client,
     Phone,
@@ -39,6 +42,43 @@ from bench.servers import FACILITATOR
 OWN_RESULT = "Jouw score"
 
 
+def own_result(phone: Phone, state: str) -> str | None:
+    return None if OWN_RESULT in state else "the state sent on reconnect has no own result"
+
+
+def answered_before(phone: Phone) -> int:
+    """How many questions phone i answers before the storm while answering."""
+    return phone.index % (QUESTIONS + 1)
+
+
+def own_question(phone: Phone, state: str) -> str | None:
+    """While answering: the phone is back at its first open question (the overview or the
+    recognition question once it answered them all, which have no question number)."""
+    answered = answered_before(phone)
+    if answered == QUESTIONS:
+        return None if "Vraag " not in state else "a question after the last one was answered"
+    expected = f"Vraag {answered + 1} van {QUESTIONS}"
+    return None if expected in state else f"the state sent on reconnect is not {expected!r}"
+
+
+async def listen_again(phone: Phone, _unused: asyncio.Event) -> None:
+    """The phone's own reader again (it hears the reveal), on its new socket."""
+    phone.leaving = False
+    await phone.listen()
+
+
+async def answer_first(phone: Phone, code: str) -> None:
+    """Answers the first answered_before(phone) questions at once."""
+    screen = (await phone.browser.request("GET", f"/j/{code}/q/", htmx=True)).text
+    for number in range(1, answered_before(phone) + 1):
+        response = await phone.browser.request(
+            "POST", f"/j/{code}/q/{number}/", {"option": phone.rng.choice(OPTION.findall(screen))},
+            htmx=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"answer {number}: HTTP {response.status_code}")
+        screen = response.text
+
+
 async def read(phone: Phone, discussion: asyncio.Event) -> None:
     """Read the socket as a browser does (a socket nobody reads answers no ping and is
     dropped); `discussion` is set once the discussion is on this phone."""
@@ -48,9 +88,12 @@ async def read(phone: Phone, discussion: asyncio.Event) -> None:
 
 
 async def storm(crowd: list[Phone], listening: list[asyncio.Task], facilitator: Browser,
-                code: str, pid: int) -> tuple[dict, list[asyncio.Task], list[asyncio.Event]]:
-    """Every phone drops its socket and reconnects; each must get its state back. Returns
-    the figures, and the new sockets' readers with their "discussion is on" events."""
+                code: str, pid: int, check=own_result, facilitator_asks=None,
+                reader=read) -> tuple[dict, list[asyncio.Task], list[asyncio.Event]]:
+    """Every phone drops its socket and reconnects; each must get its state back (`check`
+    says what is wrong with it, or None). Returns the figures, and the new sockets' readers
+    with their "discussion is on" events. `facilitator_asks` (default: the next slide) is the
+    facilitator's request made one second in; `reader(phone, event)` reads each new socket."""
     for phone in crowd:
         phone.leaving = True
         await phone.ws.close()
@@ -67,18 +110,22 @@ async def storm(crowd: list[Phone], listening: list[asyncio.Task], facilitator: 
         phone.ws = await phone.browser.websocket(f"/ws/p/{code}/")
         state = await phone.ws.receive_str(timeout=600)
         arrived = now()
-        readers.append(asyncio.create_task(read(phone, discussion)))
-        if OWN_RESULT not in state:
-            raise RuntimeError("the state sent on reconnect has no own result")
+        readers.append(asyncio.create_task(reader(phone, discussion)))
+        problem = check(phone, state)
+        if problem:
+            raise RuntimeError(f"phone {phone.index}: {problem}")
         return arrived - dropped
+
+    async def next_slide():
+        return await facilitator.request("POST", f"/sessions/{code}/slide/", {"to": "next"},
+                                         htmx=True)
 
     async def facilitator_request() -> float:
         await asyncio.sleep(1)
         sent = now()
-        response = await facilitator.request("POST", f"/sessions/{code}/slide/",
-                                             {"to": "next"}, htmx=True)
+        response = await (facilitator_asks or next_slide)()
         if response.status_code != 200:
-            raise RuntimeError(f"slide answered {response.status_code}")
+            raise RuntimeError(f"the facilitator's request answered {response.status_code}")
         return now() - sent
 
     request = asyncio.create_task(facilitator_request())
@@ -107,6 +154,20 @@ async def measure(base: str, code: str, pid: int, phones: int) -> dict:
 
         await change_step(facilitator, code, "answering")
         await _all_set([phone.answering for phone in crowd], 120)
+
+        async def answer(phone: Phone) -> None:
+            async with gate:
+                await answer_first(phone, code)
+
+        await asyncio.gather(*(answer(phone) for phone in crowd))
+        await asyncio.sleep(1)
+
+        async def console():
+            return await facilitator.request("GET", f"/sessions/{code}/")
+
+        answering, listeners, _ = await storm(crowd, listeners, facilitator, code, pid,
+                                              check=own_question, facilitator_asks=console,
+                                              reader=listen_again)
         await every_phone(crowd, lambda phone: phone.answer_all(5.0))
         await change_step(facilitator, code, "revealed")
         await _all_set([phone.revealed for phone in crowd], 120)
@@ -127,7 +188,7 @@ async def measure(base: str, code: str, pid: int, phones: int) -> dict:
         for phone in crowd:
             await phone.ws.close()
         await asyncio.gather(*readers, return_exceptions=True)
-    return {"revealed": revealed, "discussion": discussion}
+    return {"answering": answering, "revealed": revealed, "discussion": discussion}
 
 
 def main() -> None:

@@ -95,6 +95,57 @@ async def test_while_answering_each_phone_gets_its_own_screen(workshop, close_co
     assert OWN not in stages[0]
 
 
+def stages_one_by_one(session: Session, people: list[Participant]) -> list[str]:
+    """Each phone's stage rendered for it alone, as its page renders it."""
+    session = Session.objects.get(pk=session.pk)
+    return [phone.render_stage(session, "nl", phone.stage_context(session, p)) for p in people]
+
+
+def answering_room(session: Session) -> list[Participant]:
+    """Phones all over the quiz: none answered, some, all (the recognition question next,
+    or recognised: the overview), and one that skipped question 1."""
+    people = participants(session, ["", "", "4", "42", "42", "424", "4243", "1111", "4243",
+                                    "4243"])
+    services.recognise(people[-1], "ik-doe")
+    skipper = Participant.objects.create(session=session, number=99, discipline="Directie")
+    question = session.cached_questionnaire.ordered_questions()[1]
+    services.save_answer(skipper, question.pk, question.options.all()[0].pk)
+    return [Participant.objects.select_related("session").get(pk=p.pk)
+            for p in [*people, skipper]]
+
+
+async def test_while_answering_each_distinct_screen_is_rendered_once(
+        recognising_workshop, monkeypatch, close_connections):
+    people = await in_db(answering_room, recognising_workshop)
+    expected = await in_db(stages_one_by_one, recognising_workshop, people)
+    rendered = []
+    real = phone.render_stage
+    monkeypatch.setattr(phone, "render_stage",
+                        lambda *args: rendered.append(args) or real(*args))
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    assert stages == expected
+    assert stages[0] == stages[1] and "Vraag 1 van 4" in stages[0]
+    assert stages[3] == stages[4] and "Vraag 3 van 4" in stages[3]
+    # The phone that answered question 2 only sees question 1 as a fresh phone does, but its
+    # screen's context counts one answer: a different key, rendered on its own.
+    assert stages[-1] == stages[0]
+    assert len(rendered) == len(set(expected)) + 1 < len(people)
+
+
+async def test_the_second_rounds_review_screens_each_phone_its_own(workshop,
+                                                                  close_connections):
+    people = await in_db(participants, workshop, ["4243", "1111", "4243", "4243"])
+    await in_db(services.move_to, workshop, Session.REVEALED)
+    await in_db(services.open_second_round, workshop)
+    question = (await in_db(lambda: workshop.cached_questionnaire.ordered_questions()))[0]
+    await in_db(services.save_answer, people[2], question.pk,
+                await in_db(lambda: list(question.options.all())[0].pk))
+    await in_db(services.confirm_round, people[3])
+    expected = await in_db(stages_one_by_one, workshop, people)
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    assert stages == expected and len(set(stages)) == 4
+
+
 async def test_in_the_lobby_every_phone_gets_the_same_stage(workshop, renders,
                                                             close_connections):
     people = await in_db(lambda: [Participant.objects.create(

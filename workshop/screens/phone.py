@@ -14,10 +14,10 @@ import functools
 import logging
 import random
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 
 from channels.db import database_sync_to_async
-from django.db import DatabaseError
+from django.db import DatabaseError, models
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -301,8 +301,10 @@ def follow_context(session: Session, results) -> dict | None:
     }
 
 
-def stage_context(session: Session, participant: Participant | None = None) -> dict:
-    """The stage for every phone (participant None) or for one phone."""
+def stage_context(session: Session, participant: Participant | None = None,
+                  answers: dict[int, int] | None = None) -> dict:
+    """The stage for every phone (participant None) or for one phone (`answers`: its answers
+    in the round, when they were read already)."""
     context = {"session": session, "results": None, "quiz": None, "own": None, "follow": None,
                "joined": None}
     if session.step == Session.LOBBY:
@@ -313,7 +315,8 @@ def stage_context(session: Session, participant: Participant | None = None) -> d
         context["follow"] = follow_context(session, context["results"])
     if participant is not None:
         if session.step == Session.ANSWERING:
-            answers = round_answers(participant, session.round)
+            if answers is None:
+                answers = round_answers(participant, session.round)
             context["quiz"] = answering_screen(session, participant, answers)
         elif context["results"]:
             context["own"] = own_result_context(session, own_score(session, participant))
@@ -401,14 +404,53 @@ def render_current_stages(participants: list[Participant], language: str) -> lis
     if session is None:
         raise LookupError("The session was deleted.")
     if session.step == Session.ANSWERING:
-        return [render_stage(session, language, stage_context(session, participant))
-                for participant in participants]
+        return answering_stages(session, participants, language)
     shared = render_stage(session, language, stage_context(session))
     if not session.results_visible:
         return [shared] * len(participants)
     scores = own_scores(session, participants)
     own = {score: render_own_result(session, score, language) for score in set(scores.values())}
     return [shared + own[scores[participant.pk]] for participant in participants]
+
+
+def answering_stages(session: Session, participants: list[Participant],
+                     language: str) -> list[str]:
+    """While answering, each phone's stage shows its own screen (answering_screen): where it is
+    in the quiz. Most phones of a room are on one of a few screens (the same question, not yet
+    answered), so their answers are read in one query and each distinct screen is rendered
+    once. Nothing else in the stage differs between phones while answering."""
+    answers = answer_sets(session, session.round, among=[p.pk for p in participants])
+    rendered: dict[tuple, str] = {}
+    stages = []
+    for participant in participants:
+        context = stage_context(session, participant, answers.get(participant.pk, {}))
+        try:
+            key = frozen(context["quiz"])
+        except TypeError:  # a value it cannot tell apart: this phone's screen on its own
+            stages.append(render_stage(session, language, context))
+            continue
+        html = rendered.get(key)
+        if html is None:
+            html = rendered[key] = render_stage(session, language, context)
+        stages.append(html)
+    return stages
+
+
+def frozen(value) -> tuple | str | int | bool | None:
+    """A screen's context as a key: equal keys, equal renders. Models by their class and
+    primary key (one questionnaire, read once), dataclasses by their fields, containers by
+    their contents; anything else must be a plain value."""
+    if isinstance(value, dict):
+        return tuple((name, frozen(item)) for name, item in value.items())
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    if isinstance(value, models.Model):
+        return (type(value), value.pk)
+    if is_dataclass(value):
+        return (type(value), *(frozen(getattr(value, field.name)) for field in fields(value)))
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    raise TypeError(f"{type(value).__name__} is not a plain value")
 
 
 def render_each(participants: list[Participant], language: str) -> list[str | Exception]:

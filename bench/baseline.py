@@ -16,7 +16,7 @@ import aiohttp
 import websockets
 
 from bench.load import Client, percentiles
-from bench.servers import ROOT, free_port
+from bench.servers import ROOT, free_port, stops_with_parent
 
 
 async def serve(port: int) -> None:
@@ -43,8 +43,8 @@ async def serve(port: int) -> None:
 
 async def measure(clients: int, payload_bytes: int, rounds: int = 3) -> dict:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "bench.baseline", "serve", str(port)],
-                              cwd=ROOT)
+    server = subprocess.Popen(
+        stops_with_parent([sys.executable, "-m", "bench.baseline", "serve", str(port)]), cwd=ROOT)
     try:
         uri = f"ws://127.0.0.1:{port}"
         async with Client.open() as client:

@@ -98,6 +98,30 @@ def count_answers(env: dict, code: str) -> dict:
     return stored
 
 
+# A server started here stops with the process that started it, however that one ends: a
+# bench or test run killed with SIGTERM or SIGKILL (never reaching Cluster.__exit__) used to
+# leave its daphne processes serving. On Linux the kernel sends the server SIGTERM when its
+# parent dies (prctl PR_SET_PDEATHSIG, kept across exec); this runs in the child before it
+# becomes the server, and checks that the parent did not die before the request was made.
+ORPHAN_GUARD = (
+    "import ctypes, os, signal, sys\n"
+    "parent = int(sys.argv.pop(1))\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG\n"
+    "if os.getppid() != parent:\n"
+    "    sys.exit('the process that started this server is gone')\n"
+    "os.execvp(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def stops_with_parent(command: list[str]) -> list[str]:
+    """`command`, ended by the kernel when the process (strictly: the thread) that starts it
+    ends; on Linux, elsewhere as it is. It keeps the child's pid through the exec, so the
+    server's CPU is sampled by that pid as before."""
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-c", ORPHAN_GUARD, str(os.getpid()), *command]
+
+
 def server_command(port: int) -> list[str]:
     """daphne, as `make run` serves: a listen backlog for a crowd joining at once (Twisted's
     default is 50), and time for a socket to be accepted while the process works through a
@@ -146,8 +170,8 @@ class Cluster:
             self.logs.append(log)
             with log.open("wb") as stderr:
                 self.popen.append(subprocess.Popen(
-                    server_command(port), cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                    stderr=stderr,
+                    stops_with_parent(server_command(port)), cwd=ROOT, env=self.env,
+                    stdout=subprocess.DEVNULL, stderr=stderr,
                 ))
         for base, process, log in zip(self.bases, self.popen, self.logs, strict=True):
             wait_until_healthy(base, process, log, path=self.ready_path)
@@ -207,9 +231,9 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(stops_with_parent(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
+             "--appendonly", "no"]),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10

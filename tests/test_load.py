@@ -3,11 +3,16 @@ and once on Redis. Correctness only (no lost answers, every phone got the reveal
 counted right); the timings live in bench/RESULTS.md."""
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
 from bench.load import run_load
-from bench.servers import FACILITATOR, Cluster, count_answers, prepare, server_env
+from bench.servers import FACILITATOR, ROOT, Cluster, count_answers, prepare, server_env
 from tests.conftest import redis_url_or_skip
 
 PHONES = 50
@@ -51,3 +56,44 @@ def test_fifty_phones_lose_nothing(cluster_env):
     assert second["console_complete"]
     assert second["reveal_to_phones"]["missing"] == 0
     assert second["own_result_missing"] == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_killed_bench_leaves_no_server_behind(tmp_path):
+    """A bench killed outright never reaches Cluster.__exit__; its daphne must go with it."""
+    env = server_env(f"sqlite:///{tmp_path / 'killed.sqlite3'}")
+    prepare(env)
+    pid_file = tmp_path / "pids"
+    bench = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from bench.servers import Cluster\n"
+        f"with Cluster({env!r}, log_dir=__import__('pathlib').Path({str(tmp_path)!r})) as c:\n"
+        f"    open({str(pid_file)!r}, 'w').write(' '.join(map(str, c.pids)))\n"
+        "    time.sleep(600)\n")], cwd=ROOT)
+    server = None
+    try:
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            assert bench.poll() is None, "the bench did not start its server"
+            time.sleep(0.1)
+        (server,) = map(int, pid_file.read_text().split())
+        assert alive(server)
+        bench.kill()
+        bench.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while alive(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(server), "the server outlived the bench that started it"
+    finally:
+        bench.kill()
+        if server is not None and alive(server):
+            os.kill(server, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie (the server is not our child: init reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

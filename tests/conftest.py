@@ -1,8 +1,11 @@
+import gc
 import os
 import uuid
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.conf import settings
+from django.db import connections
 
 from content.loader import load_all
 
@@ -25,6 +28,18 @@ def pytest_configure(config):
             raise pytest.UsageError("REQUIRE_SERVICES is set but DATABASE_URL is not PostgreSQL")
         if not os.environ.get("REDIS_URL"):
             raise pytest.UsageError("REQUIRE_SERVICES is set but REDIS_URL is not")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_left_open(django_db_setup):
+    """PostgreSQL drops the test database at the end only if no connection is left on it.
+    Django closes the main thread's; the async tests' calls through asgiref (sync_to_async,
+    in the one thread it keeps for thread-sensitive work) leave theirs open, and the pool
+    threads of the tests' event loops end with them, their connections closed only once
+    collected."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
+    gc.collect()
 
 
 def redis_url_or_skip() -> str:

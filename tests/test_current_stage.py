@@ -8,7 +8,9 @@ import time
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils.safestring import mark_safe
 
 from workshop import services
 from workshop.models import Participant, Session
@@ -114,14 +116,25 @@ def answering_room(session: Session) -> list[Participant]:
             for p in [*people, skipper]]
 
 
+@pytest.fixture
+def rendered(monkeypatch):
+    """The stages render_stage rendered."""
+    calls = []
+    real = phone.render_stage
+
+    def counting(*args):
+        calls.append(real(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(phone, "render_stage", counting)
+    return calls
+
+
 async def test_while_answering_each_distinct_screen_is_rendered_once(
-        recognising_workshop, monkeypatch, close_connections):
+        recognising_workshop, rendered, close_connections):
     people = await in_db(answering_room, recognising_workshop)
     expected = await in_db(stages_one_by_one, recognising_workshop, people)
-    rendered = []
-    real = phone.render_stage
-    monkeypatch.setattr(phone, "render_stage",
-                        lambda *args: rendered.append(args) or real(*args))
+    rendered.clear()
     stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
     assert stages == expected
     assert stages[0] == stages[1] and "Vraag 1 van 4" in stages[0]
@@ -132,18 +145,67 @@ async def test_while_answering_each_distinct_screen_is_rendered_once(
     assert len(rendered) == len(set(expected)) + 1 < len(people)
 
 
-async def test_the_second_rounds_review_screens_each_phone_its_own(workshop,
-                                                                  close_connections):
-    people = await in_db(participants, workshop, ["4243", "1111", "4243", "4243"])
-    await in_db(services.move_to, workshop, Session.REVEALED)
-    await in_db(services.open_second_round, workshop)
-    question = (await in_db(lambda: workshop.cached_questionnaire.ordered_questions()))[0]
-    await in_db(services.save_answer, people[2], question.pk,
-                await in_db(lambda: list(question.options.all())[0].pk))
-    await in_db(services.confirm_round, people[3])
+def second_round_room(session: Session) -> list[Participant]:
+    """In the second round: two phones alike, one that changed an answer, and one whose
+    answers are now the same as that one's but whose first round differed."""
+    people = participants(session, ["4243", "4243", "4243", "1243", "1111"])
+    services.move_to(session, Session.REVEALED)
+    services.open_second_round(session)
+    question = session.cached_questionnaire.ordered_questions()[0]
+    services.save_answer(people[2], question.pk, question.options.all()[0].pk)
+    services.confirm_round(people[4])
+    return people
+
+
+async def test_the_second_rounds_review_screens(workshop, rendered, close_connections):
+    people = await in_db(second_round_room, workshop)
     expected = await in_db(stages_one_by_one, workshop, people)
+    rendered.clear()
     stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
-    assert stages == expected and len(set(stages)) == 4
+    assert stages == expected
+    assert stages[0] == stages[1]
+    assert stages[2] != stages[3]  # the same answers now, but not in the first round
+    assert len(rendered) == len(set(expected)) == 4
+
+
+@pytest.mark.parametrize("room", [answering_room, second_round_room])
+async def test_while_answering_the_queries_do_not_grow_with_the_phones(recognising_workshop,
+                                                                       room, close_connections):
+    await in_db(queries_do_not_grow, recognising_workshop, room)
+
+
+def queries_do_not_grow(recognising_workshop, room):
+    people = room(recognising_workshop)
+
+    def queries(phones: list[Participant]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            phone.render_current_stages(phones, "nl")
+        return len(captured)
+
+    queries(people)  # the phases and the questionnaire, read once per process
+    assert queries(people[:2]) == queries(people) <= 3
+
+
+async def test_a_screen_that_cannot_be_keyed_is_rendered_for_its_phone_alone(
+        recognising_workshop, rendered, monkeypatch, close_connections):
+    people = await in_db(answering_room, recognising_workshop)
+    expected = await in_db(stages_one_by_one, recognising_workshop, people)
+
+    def unkeyable(value):
+        raise TypeError("not a plain value")
+
+    monkeypatch.setattr(phone, "frozen", unkeyable)
+    rendered.clear()
+    stages = await asyncio.gather(*(phone.current_stage(p, "nl") for p in people))
+    assert stages == expected and len(rendered) == len(people)
+
+
+async def test_keys_tell_apart_what_renders_differently():
+    assert phone.frozen({"a": True}) != phone.frozen({"a": 1})
+    assert phone.frozen("<b>") != phone.frozen(mark_safe("<b>"))
+    assert phone.frozen([1, 2]) != phone.frozen((1, 2))
+    with pytest.raises(TypeError):
+        phone.frozen({"a": 1.5})
 
 
 async def test_in_the_lobby_every_phone_gets_the_same_stage(workshop, renders,

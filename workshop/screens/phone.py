@@ -20,6 +20,7 @@ from channels.db import database_sync_to_async
 from django.db import DatabaseError, models
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString
 
 from assessments import scoring
 from assessments.models import Option, Question
@@ -141,11 +142,14 @@ class ReviewLine:
     first: int | None
 
 
-def review_context(session: Session, participant: Participant, answers: dict[int, int]) -> dict:
+def review_context(session: Session, participant: Participant, answers: dict[int, int],
+                   first: dict[int, int] | None = None) -> dict:
     """The second round on one screen: every question with its options, the current answer
-    marked (at first the first round's), so that changing an answer is one tap."""
+    marked (at first the first round's), so that changing an answer is one tap. `first`: the
+    participant's first-round answers, when they were read already."""
     questions = session.cached_questionnaire.ordered_questions()
-    first = dict(participant.answers.filter(round=1).values_list("question_id", "option_id"))
+    if first is None:
+        first = round_answers(participant, 1)
     return {
         "partial": f"{SCREENS}#review",
         "session": session,
@@ -177,11 +181,13 @@ def answering_route(session: Session, participant: Participant, answers: dict[in
 
 
 def answering_screen(session: Session, participant: Participant, answers: dict[int, int],
-                     number: int | None = None, came_from: str = "") -> dict:
-    """The screen a phone shows while answering (answering_route says which)."""
+                     number: int | None = None, came_from: str = "",
+                     first: dict[int, int] | None = None) -> dict:
+    """The screen a phone shows while answering (answering_route says which; `first`: as for
+    review_context)."""
     screen, number = answering_route(session, participant, answers, number, came_from)
     if screen == REVIEW:
-        return review_context(session, participant, answers)
+        return review_context(session, participant, answers, first)
     if screen == RECOGNITION:
         return recognition_context(session, participant)
     return question_context(session, answers, number, came_from == FROM_OVERVIEW, participant)
@@ -302,9 +308,10 @@ def follow_context(session: Session, results) -> dict | None:
 
 
 def stage_context(session: Session, participant: Participant | None = None,
-                  answers: dict[int, int] | None = None) -> dict:
+                  answers: dict[int, int] | None = None,
+                  first: dict[int, int] | None = None) -> dict:
     """The stage for every phone (participant None) or for one phone (`answers`: its answers
-    in the round, when they were read already)."""
+    in the round, and `first` in the first round, when they were read already)."""
     context = {"session": session, "results": None, "quiz": None, "own": None, "follow": None,
                "joined": None}
     if session.step == Session.LOBBY:
@@ -317,7 +324,7 @@ def stage_context(session: Session, participant: Participant | None = None,
         if session.step == Session.ANSWERING:
             if answers is None:
                 answers = round_answers(participant, session.round)
-            context["quiz"] = answering_screen(session, participant, answers)
+            context["quiz"] = answering_screen(session, participant, answers, first=first)
         elif context["results"]:
             context["own"] = own_result_context(session, own_score(session, participant))
     elif session.step == Session.ANSWERING and session.round == 1 and not Answer.objects.filter(
@@ -417,13 +424,17 @@ def answering_stages(session: Session, participants: list[Participant],
                      language: str) -> list[str]:
     """While answering, each phone's stage shows its own screen (answering_screen): where it is
     in the quiz. Most phones of a room are on one of a few screens (the same question, not yet
-    answered), so their answers are read in one query and each distinct screen is rendered
-    once. Nothing else in the stage differs between phones while answering."""
-    answers = answer_sets(session, session.round, among=[p.pk for p in participants])
+    answered), so their answers are read in one query (and in the second round their first
+    round's in another) and each distinct screen is rendered once. Nothing else in the stage
+    differs between phones while answering."""
+    among = [p.pk for p in participants]
+    answers = answer_sets(session, session.round, among=among)
+    first = answer_sets(session, 1, among=among) if session.round > 1 else None
     rendered: dict[tuple, str] = {}
     stages = []
     for participant in participants:
-        context = stage_context(session, participant, answers.get(participant.pk, {}))
+        context = stage_context(session, participant, answers.get(participant.pk, {}),
+                                None if first is None else first.get(participant.pk, {}))
         try:
             key = frozen(context["quiz"])
         except TypeError:  # a value it cannot tell apart: this phone's screen on its own
@@ -436,21 +447,23 @@ def answering_stages(session: Session, participants: list[Participant],
     return stages
 
 
-def frozen(value) -> tuple | str | int | bool | None:
-    """A screen's context as a key: equal keys, equal renders. Models by their class and
-    primary key (one questionnaire, read once), dataclasses by their fields, containers by
-    their contents; anything else must be a plain value."""
-    if isinstance(value, dict):
-        return tuple((name, frozen(item)) for name, item in value.items())
-    if isinstance(value, list | tuple):
-        return tuple(frozen(item) for item in value)
+def frozen(value) -> tuple | None:
+    """A screen's context as a key: equal keys, equal renders. Each value with its type (a
+    SafeString is not escaped where an equal str is, True is not printed as 1); models by
+    their primary key (one questionnaire, read once), dataclasses by their fields, containers
+    by their contents. Anything else raises TypeError."""
+    kind = type(value)
+    if kind is dict:
+        return (kind, *((name, frozen(item)) for name, item in value.items()))
+    if kind is list or kind is tuple:
+        return (kind, *(frozen(item) for item in value))
     if isinstance(value, models.Model):
-        return (type(value), value.pk)
+        return (kind, value.pk)
     if is_dataclass(value):
-        return (type(value), *(frozen(getattr(value, field.name)) for field in fields(value)))
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    raise TypeError(f"{type(value).__name__} is not a plain value")
+        return (kind, *(frozen(getattr(value, field.name)) for field in fields(value)))
+    if value is None or kind in (str, SafeString, int, bool):
+        return (kind, value)
+    raise TypeError(f"{kind.__name__} is not a plain value")
 
 
 def render_each(participants: list[Participant], language: str) -> list[str | Exception]:

@@ -54,10 +54,15 @@ def answered_before(phone: Phone) -> int:
 def own_question(phone: Phone, state: str) -> str | None:
     """While answering: the phone is back at its first open question (the overview or the
     recognition question once it answered them all, which have no question number)."""
+    if 'data-step="answering"' not in state:
+        return "the state sent on reconnect is not the answering step"
     answered = answered_before(phone)
     if answered == QUESTIONS:
-        return None if "Vraag " not in state else "a question after the last one was answered"
-    expected = f"Vraag {answered + 1} van {QUESTIONS}"
+        if "phone-question" in state or not ("phone-summary" in state
+                                             or "phone-recognition" in state):
+            return "no overview or recognition question after the last question was answered"
+        return None
+    expected = f'class="phone-question" data-number="{answered + 1}"'
     return None if expected in state else f"the state sent on reconnect is not {expected!r}"
 
 

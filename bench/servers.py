@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -100,13 +101,17 @@ def count_answers(env: dict, code: str) -> dict:
 
 # A server started here stops with the process that started it, however that one ends: a
 # bench or test run killed with SIGTERM or SIGKILL (never reaching Cluster.__exit__) used to
-# leave its daphne processes serving. On Linux the kernel sends the server SIGTERM when its
-# parent dies (prctl PR_SET_PDEATHSIG, kept across exec); this runs in the child before it
-# becomes the server, and checks that the parent did not die before the request was made.
+# leave its daphne processes serving. On Linux the kernel kills the server when its parent
+# dies (prctl PR_SET_PDEATHSIG, kept across exec); SIGKILL, as a server stuck in its shutdown
+# (a thread waiting on an unreachable database) would outlive a SIGTERM, and these servers
+# keep nothing. This runs in the child before it becomes the server, and checks that the
+# parent did not die before the request was made.
 ORPHAN_GUARD = (
     "import ctypes, os, signal, sys\n"
     "parent = int(sys.argv.pop(1))\n"
-    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG\n"
+    "    sys.exit('prctl: ' + os.strerror(ctypes.get_errno()))\n"
     "if os.getppid() != parent:\n"
     "    sys.exit('the process that started this server is gone')\n"
     "os.execvp(sys.argv[1], sys.argv[1:])\n"
@@ -114,9 +119,12 @@ ORPHAN_GUARD = (
 
 
 def stops_with_parent(command: list[str]) -> list[str]:
-    """`command`, ended by the kernel when the process (strictly: the thread) that starts it
-    ends; on Linux, elsewhere as it is. It keeps the child's pid through the exec, so the
-    server's CPU is sampled by that pid as before."""
+    """`command`, killed by the kernel when the process that starts it ends; on Linux,
+    elsewhere as it is. It keeps the child's pid through the exec, so the server's CPU is
+    sampled by that pid as before. Strictly the kernel watches the thread that starts it, so
+    that must be the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("a server that stops with its parent is started from the main thread")
     if not sys.platform.startswith("linux"):
         return command
     return [sys.executable, "-c", ORPHAN_GUARD, str(os.getpid()), *command]

@@ -30,13 +30,13 @@ def pytest_configure(config):
             raise pytest.UsageError("REQUIRE_SERVICES is set but REDIS_URL is not")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_connection_left_open(django_db_setup):
-    """PostgreSQL drops the test database at the end only if no connection is left on it.
-    Django closes the main thread's; the async tests' calls through asgiref (sync_to_async,
-    in the one thread it keeps for thread-sensitive work) leave theirs open, and the pool
-    threads of the tests' event loops end with them, their connections closed only once
-    collected."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, and then no connection left open: PostgreSQL drops the test database
+    at the end only if none is. Django closes the main thread's; the async tests' calls
+    through asgiref (sync_to_async, in the one thread it keeps for thread-sensitive work)
+    leave theirs open, and the pool threads of the tests' event loops end with them, their
+    connections closed only once collected."""
     yield
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
     gc.collect()

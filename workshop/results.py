@@ -325,12 +325,17 @@ def build_results(session: Session) -> SessionResults:
     results = _build_results(session)
     with _kept_lock:
         if forgotten == _forgotten:  # else they may have been read before an edit
-            _kept[key] = _Kept(results, questionnaire, phases,
-                               time.monotonic() + RESULTS_SECONDS)
-            _kept.move_to_end(key)
-            while len(_kept) > RESULTS_KEPT:
-                _kept.popitem(last=False)
+            remember(_kept, key, _Kept(results, questionnaire, phases,
+                                       time.monotonic() + RESULTS_SECONDS), RESULTS_KEPT)
     return results
+
+
+def remember(cache: OrderedDict, key, value, limit: int) -> None:
+    """Keep `value` in a cache bounded to `limit` entries, dropping the oldest."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
 
 
 def forget_results(sender=None, instance=None, using=None, **kwargs) -> None:

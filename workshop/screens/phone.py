@@ -27,7 +27,7 @@ from assessments.models import Option, Question
 from content.models import Phase
 from workshop import access, sockets, tools
 from workshop.models import Answer, Note, Participant, Session
-from workshop.results import answer_sets, build_results
+from workshop.results import answer_sets, build_results, remember
 from workshop.screens import slides
 
 logger = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ def _cached_screen(key: tuple, session: Session, quiz, saved: int | None, langua
     html = _answer_screens.get(key)
     if html is None:
         html = render_screen(session, quiz(), saved, language)
-        _remember(_answer_screens, key, html, ANSWER_SCREENS_KEPT)
+        remember(_answer_screens, key, html, ANSWER_SCREENS_KEPT)
     return html
 
 
@@ -565,13 +565,6 @@ _fragments: OrderedDict[tuple, str] = OrderedDict()
 _ready: dict[tuple[str, str], RevealScores] = {}
 
 
-def _remember(cache: OrderedDict, key, value, limit: int) -> None:
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > limit:
-        cache.popitem(last=False)
-
-
 def prepare_own_results(session: Session, version: str) -> None:
     """At the reveal, in the thread that announces it: every phone's score in one pass, ready
     before the push goes out, so that no phone of this process waits for the database (a hop
@@ -599,7 +592,7 @@ async def own_result_push(code: str, version: str, participant_id: int, language
         future = _scores.get(key)
         if future is None:
             future = asyncio.ensure_future(database_sync_to_async(_load_scores)(code))
-            _remember(_scores, key, future, SCORES_KEPT)
+            remember(_scores, key, future, SCORES_KEPT)
         # Shielded: the phones of this process share the future, and a phone whose socket
         # closes meanwhile (its consumer cancelled) must not cancel it for the others.
         ready = await asyncio.shield(future)
@@ -608,7 +601,7 @@ async def own_result_push(code: str, version: str, participant_id: int, language
     html = _fragments.get(fragment_key)
     if html is None:
         html = render_own_result(ready.session, score, language, ready.phases, ready.max_total)
-        _remember(_fragments, fragment_key, html, FRAGMENTS_KEPT)
+        remember(_fragments, fragment_key, html, FRAGMENTS_KEPT)
     return html
 
 

@@ -437,17 +437,15 @@ def answering_stages(session: Session, participants: list[Participant],
                                 None if first is None else first.get(participant.pk, {}))
         try:
             key = frozen(context["quiz"])
-        except TypeError:  # a value it cannot tell apart: this phone's screen on its own
-            stages.append(render_stage(session, language, context))
-            continue
-        html = rendered.get(key)
-        if html is None:
-            html = rendered[key] = render_stage(session, language, context)
-        stages.append(html)
+        except TypeError:  # a value it cannot tell apart: a key of this phone's own
+            key = object()
+        if key not in rendered:
+            rendered[key] = render_stage(session, language, context)
+        stages.append(rendered[key])
     return stages
 
 
-def frozen(value) -> tuple | None:
+def frozen(value) -> tuple:
     """A screen's context as a key: equal keys, equal renders. Each value with its type (a
     SafeString is not escaped where an equal str is, True is not printed as 1); models by
     their primary key (one questionnaire, read once), dataclasses by their fields, containers

@@ -270,6 +270,58 @@ def test_twenty_parallel_posts_of_one_join_form_make_one_participant(workshop):
     assert Participant.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_twenty_phones_joining_at_once_get_twenty_numbers(workshop):
+    """The insert numbers the participant itself: phones that pick the same number meet the
+    unique constraint and try again, so every phone joins, each with a number of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor == "sqlite":
+        pytest.skip("parallel writes need PostgreSQL")  # as above; CI runs this on PostgreSQL
+    forms = [_join_form(Client(), workshop) for _ in range(20)]
+
+    def post(form):
+        try:
+            return Client().post(f"/j/{workshop.code}/", form).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(post, forms))
+    assert set(statuses) == {302}
+    numbers = sorted(Participant.objects.filter(session=workshop).values_list("number", flat=True))
+    assert numbers == list(range(1, 21))
+
+
+def test_a_join_is_one_statement_and_stores_what_the_orm_would(workshop):
+    """services.join writes the participant in one INSERT ... SELECT (no lookup, no separate
+    count); what it returns and what it stored are the model's fields with their defaults."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workshop import services
+
+    services.join(workshop, "Ans", "Marketing", "k" * 24)
+    with CaptureQueriesContext(connection) as queries:
+        participant = services.join(workshop, "Bo", "Directie", "l" * 24)
+    writes = [q["sql"] for q in queries.captured_queries
+              if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
+    assert len(writes) == 1 and writes[0].startswith("INSERT"), writes
+    stored = Participant.objects.get(pk=participant.pk)
+    for field in Participant._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(participant, field.attname), field.name
+    assert (stored.number, stored.name, stored.discipline, stored.recognised,
+            stored.confirmed_round) == (2, "Bo", "Directie", "", 0)
+    assert stored.token and stored.token != Participant.objects.get(number=1).token
+    assert participant._state.adding is False
+    # The same form again brings back that participant; a new form takes the next number.
+    assert services.join(workshop, "Bo", "Directie", "l" * 24).pk == participant.pk
+    assert services.join(workshop, "Cas", "Directie", "m" * 24).number == 3
+
+
 def test_a_join_form_without_its_key_is_sent_again_with_a_fresh_one(phone, workshop):
     r = phone.post(f"/j/{workshop.code}/", {"discipline": "Marketing"})
     assert r.status_code == 400

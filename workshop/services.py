@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from django.db import IntegrityError, connections, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,30 +81,61 @@ def _progress_made(session: Session) -> None:
 
 def join(session: Session, name: str, discipline: str, join_key: str) -> Participant:
     """Join the session, once per join form: `join_key` comes with the form, so a double tap
-    or a resent form brings back the participant it made instead of making another."""
+    or a resent form brings back the participant it made instead of making another.
+
+    One statement on the way in: the insert numbers the participant itself (the highest
+    number so far, plus one). Numbers are pseudonyms for reports; two phones joining at once
+    may pick the same one, and a form sent twice meets its own key: either way the insert
+    fails on a unique constraint, and only then is the form's earlier participant looked up
+    (before: a lookup, an aggregate and an insert on every join)."""
     if not session.accepts_joins:
         raise WorkshopError(_("This session no longer accepts new participants."), status=403)
     if discipline not in session.disciplines:
         raise WorkshopError(_("Choose one of the disciplines in the list."), status=400)
-    # Numbers are pseudonyms for reports; two phones joining at once may pick the same one,
-    # so retry on the unique constraint.
     for _attempt in range(20):
-        # The same condition as the partial unique index, so that SQLite uses it.
-        earlier = session.participants.filter(join_key=join_key).exclude(join_key="").first()
-        if earlier is not None:
-            return earlier
+        participant = Participant(session=session, name=name, discipline=discipline,
+                                  join_key=join_key)
         try:
             with transaction.atomic():
-                highest = session.participants.aggregate(n=Max("number"))["n"] or 0
-                participant = Participant.objects.create(
-                    session=session, number=highest + 1, name=name, discipline=discipline,
-                    join_key=join_key,
-                )
+                _insert_numbered(participant)
         except IntegrityError:
+            # The same condition as the partial unique index, so that SQLite uses it.
+            earlier = session.participants.filter(join_key=join_key).exclude(join_key="").first()
+            if earlier is not None:
+                return earlier
             continue
         announce(broadcast.state_changed, session)
         return participant
     raise WorkshopError(_("The session is busy; please try again."), status=503)
+
+
+@cache
+def _insert_numbered_sql() -> tuple[str, tuple]:
+    """INSERT ... SELECT of every column of Participant but its id and number, which the
+    statement takes as the session's highest number plus one; it returns both."""
+    meta = Participant._meta
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key and f.name != "number")
+    number = meta.get_field("number").column
+    session = meta.get_field("session").column
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    values = ", ".join("%s" for _field in fields)
+    sql = (f'INSERT INTO "{meta.db_table}" ({columns}, "{number}") '
+           f'SELECT {values}, COALESCE(MAX("{number}"), 0) + 1 FROM "{meta.db_table}" '
+           f'WHERE "{session}" = %s RETURNING "{meta.pk.column}", "{number}"')
+    return sql, fields
+
+
+def _insert_numbered(participant: Participant) -> None:
+    """Insert `participant` (its fields as built, defaults included) with the next number."""
+    sql, fields = _insert_numbered_sql()
+    db = router.db_for_write(Participant)
+    connection = connections[db]
+    params = [f.get_db_prep_save(getattr(participant, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, participant.session_id])
+        participant.pk, participant.number = cursor.fetchone()
+    participant._state.adding = False
+    participant._state.db = db
 
 
 def _upsert_answer_sql(vendor: str) -> str:

@@ -517,3 +517,22 @@ def test_a_cached_answer_screen_is_the_screen_the_view_renders(phone, phone2,
     cached = [answer(client, session, number, 1).text for client in (phone, phone2)]
     assert cached == uncached
     assert len(screens._answer_screens) >= 1
+
+
+def test_a_joined_phone_s_page_reads_its_participant_and_session_in_one_query(phone, workshop):
+    """A reload (and the join's redirect) finds the participant with its session in one query;
+    the session is read on its own only for a phone that has not joined."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    join(phone, workshop, "Marketing", "Ans")
+    table = f'"{Session._meta.db_table}"'
+    with CaptureQueriesContext(connection) as queries:
+        page = phone.get(f"/j/{workshop.code}/")
+    assert page.status_code == 200 and "Ans" in page.text
+    assert sum(f"FROM {table}" in q["sql"] or f"JOIN {table}" in q["sql"]
+               for q in queries.captured_queries) == 1, queries.captured_queries
+    with CaptureQueriesContext(connection) as queries:
+        assert Client().get(f"/j/{workshop.code}/").status_code == 200
+    assert sum(f"FROM {table}" in q["sql"] for q in queries.captured_queries) == 1

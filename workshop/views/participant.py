@@ -58,7 +58,10 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
 @throttle.limit_code_guesses
 def join_session(request: HttpRequest, code: str) -> HttpResponse:
     """`/j/<CODE>`: join, or come back to the session as the same participant."""
-    session = access.find_session(code)
+    # A phone that joined is found with its session in one query (a reload, the join's
+    # redirect); only a phone without a participant reads the session on its own.
+    participant = _current_participant(request, code)
+    session = participant.session if participant is not None else access.find_session(code)
     if session is None:
         throttle.wrong_code(request)
         return _message(request, _unknown_code_message(), 404)
@@ -66,7 +69,6 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
     if request.path != canonical:
         # The code as typed ("abc-def"): one address per session, for the cookie's sake too.
         return redirect(canonical)
-    participant = _current_participant(request, session.code)
     if participant is not None:
         # A reload, a reopened link or a replayed join: the same participant, never a second one.
         if request.method == "POST":

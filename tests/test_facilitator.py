@@ -63,6 +63,30 @@ def test_the_console_shows_progress_but_not_answers(alice_client, workshop, phon
     assert "Fase van de groep" not in r.text
 
 
+def test_the_console_lists_the_latest_phones_with_their_own_progress(workshop):
+    """Only the latest `limit` phones are listed by name, each with how far it is; the counts
+    (joined, finished, by discipline) are everyone's."""
+    from django.test import Client
+
+    from tests.builders import answer
+    from workshop.results import build_progress
+
+    phones = [Client() for _ in range(5)]
+    for i, phone in enumerate(phones):
+        join(phone, workshop, "Marketing" if i % 2 else "Directie", f"P{i + 1}")
+    session = move(workshop, Session.ANSWERING)
+    answer_all(phones[0], session, "1111")  # the first phone finished, but is not listed
+    for i, phone in enumerate(phones[2:], start=2):
+        for question in range(1, i):  # P3 one answer, P4 two, P5 three
+            assert answer(phone, session, question, 1).status_code == 200
+    progress = build_progress(session, limit=3)
+    assert [(row.participant.name, row.answered) for row in progress.rows] == [
+        ("P5", 3), ("P4", 2), ("P3", 1)]
+    assert (progress.joined, progress.finished, progress.not_listed) == (5, 1, 2)
+    assert dict(progress.by_discipline) == {"Marketing": 2, "Directie": 3}
+    assert build_progress(session, limit=0).rows == []
+
+
 @pytest.mark.parametrize("steps", [
     [Session.ANSWERING],
     [Session.ANSWERING, Session.REVEALED],

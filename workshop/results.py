@@ -542,15 +542,20 @@ def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progre
     """Who joined and how far they are: progress only, never answers.
 
     Counted in the database: the console re-renders this a few times a second while thousands
-    of phones answer. Only the latest `limit` participants are listed by name (none with 0).
+    of phones answer. Only the latest `limit` participants are listed by name (none with 0),
+    and only theirs are counted for the list: counting everyone's answers to list the latest
+    hundred cost 17 ms a render with 4,000 phones.
     """
     steps = steps_to_finish(session)
     progress = with_steps_done(session.participants.all(), session)
     counts = dict(
         session.participants.values_list("discipline").annotate(n=Count("id")).order_by()
     )
+    latest = session.participants.order_by("-number").values("pk")[:limit]
     rows = [
-        ProgressRow(p, p.done, steps) for p in progress.order_by("-number")[:limit]
+        ProgressRow(p, p.done, steps)
+        for p in with_steps_done(Participant.objects.filter(pk__in=latest), session)
+        .order_by("-number")
     ] if limit else []
     return Progress(
         joined=sum(counts.values()),

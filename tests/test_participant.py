@@ -245,8 +245,8 @@ def test_a_double_tap_on_join_makes_one_participant(workshop):
     assert Participant.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_twenty_parallel_posts_of_one_join_form_make_one_participant(workshop):
+def _post_at_once(workshop, forms: list[dict]) -> list[int]:
+    """Each form posted by a phone of its own, all at once; the statuses."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
@@ -256,32 +256,6 @@ def test_twenty_parallel_posts_of_one_join_form_make_one_participant(workshop):
         # The embedded default serves one request at a time (config/shared_thread.py); the
         # in-memory test database locks whole tables across threads. CI runs this on PostgreSQL.
         pytest.skip("parallel writes need PostgreSQL")
-    form = _join_form(Client(), workshop)
-
-    def post(_):
-        try:
-            return Client().post(f"/j/{workshop.code}/", form).status_code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(post, range(20)))
-    assert set(statuses) == {302}
-    assert Participant.objects.count() == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_twenty_phones_joining_at_once_get_twenty_numbers(workshop):
-    """The insert numbers the participant itself: phones that pick the same number meet the
-    unique constraint and try again, so every phone joins, each with a number of its own."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-    from django.test import Client
-
-    if connection.vendor == "sqlite":
-        pytest.skip("parallel writes need PostgreSQL")  # as above; CI runs this on PostgreSQL
-    forms = [_join_form(Client(), workshop) for _ in range(20)]
 
     def post(form):
         try:
@@ -289,9 +263,27 @@ def test_twenty_phones_joining_at_once_get_twenty_numbers(workshop):
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(post, forms))
-    assert set(statuses) == {302}
+    with ThreadPoolExecutor(max_workers=len(forms)) as pool:
+        return list(pool.map(post, forms))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_posts_of_one_join_form_make_one_participant(workshop):
+    from django.test import Client
+
+    form = _join_form(Client(), workshop)
+    assert set(_post_at_once(workshop, [form] * 20)) == {302}
+    assert Participant.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_phones_joining_at_once_get_twenty_numbers(workshop):
+    """The insert numbers the participant itself: phones that pick the same number meet the
+    unique constraint and try again, so every phone joins, each with a number of its own."""
+    from django.test import Client
+
+    forms = [_join_form(Client(), workshop) for _ in range(20)]
+    assert set(_post_at_once(workshop, forms)) == {302}
     numbers = sorted(Participant.objects.filter(session=workshop).values_list("number", flat=True))
     assert numbers == list(range(1, 21))
 

@@ -292,16 +292,29 @@ def test_a_join_is_one_statement_and_stores_what_the_orm_would(workshop):
     """services.join writes the participant in one INSERT ... SELECT (no lookup, no separate
     count); what it returns and what it stored are the model's fields with their defaults."""
     from django.db import connection
+    from django.db.models.signals import post_save
     from django.test.utils import CaptureQueriesContext
 
     from workshop import services
 
     services.join(workshop, "Ans", "Marketing", "k" * 24)
-    with CaptureQueriesContext(connection) as queries:
-        participant = services.join(workshop, "Bo", "Directie", "l" * 24)
+    saved = []
+
+    def receiver(sender, instance, created, **kwargs):
+        saved.append((instance.pk, created, kwargs["using"]))
+
+    post_save.connect(receiver, sender=Participant)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            participant = services.join(workshop, "Bo", "Directie", "l" * 24)
+    finally:
+        post_save.disconnect(receiver, sender=Participant)
     writes = [q["sql"] for q in queries.captured_queries
               if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
     assert len(writes) == 1 and writes[0].startswith("INSERT"), writes
+    # As Model.save() would: post_save sent (results.forget_results listens), state set.
+    assert saved == [(participant.pk, True, "default")]
+    assert participant._state.db == "default"
     stored = Participant.objects.get(pk=participant.pk)
     for field in Participant._meta.concrete_fields:
         assert getattr(stored, field.attname) == getattr(participant, field.attname), field.name
@@ -528,3 +541,20 @@ def test_a_joined_phone_s_page_reads_its_participant_and_session_in_one_query(ph
     with CaptureQueriesContext(connection) as queries:
         assert Client().get(f"/j/{workshop.code}/").status_code == 200
     assert sum(f"FROM {table}" in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_a_joined_phone_on_a_typed_address_is_sent_to_the_session_s_own(phone, workshop):
+    participant = join(phone, workshop, "Marketing", "Ans")
+    typed = f"/j/{workshop.code[:3].lower()}-{workshop.code[3:].lower()}/"
+    r = phone.get(typed)
+    assert r.status_code == 302 and r["Location"] == f"/j/{workshop.code}/"
+    assert "Ans" in phone.get(r["Location"]).text
+    assert Participant.objects.get() == participant
+
+
+def test_a_phone_taken_out_gets_the_join_form_again(phone, workshop):
+    taken_out = join(phone, workshop, "Marketing", "Ans").pk
+    Participant.objects.filter(pk=taken_out).delete()
+    page = phone.get(f"/j/{workshop.code}/")
+    assert page.status_code == 200 and 'name="join_key"' in page.text
+    assert join(phone, workshop, "Directie", "Ans").pk != taken_out

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,8 +97,7 @@ def join(session: Session, name: str, discipline: str, join_key: str) -> Partici
         participant = Participant(session=session, name=name, discipline=discipline,
                                   join_key=join_key)
         try:
-            with transaction.atomic():
-                _insert_numbered(participant)
+            _insert_numbered(participant)
         except IntegrityError:
             # The same condition as the partial unique index, so that SQLite uses it.
             earlier = session.participants.filter(join_key=join_key).exclude(join_key="").first()
@@ -126,16 +126,21 @@ def _insert_numbered_sql() -> tuple[str, tuple]:
 
 
 def _insert_numbered(participant: Participant) -> None:
-    """Insert `participant` (its fields as built, defaults included) with the next number."""
+    """Insert `participant` with the next number, as Model.save() would insert it: each
+    field's value through its pre_save (defaults, and any auto_now_add), and post_save sent
+    (results.forget_results listens)."""
     sql, fields = _insert_numbered_sql()
     db = router.db_for_write(Participant)
     connection = connections[db]
-    params = [f.get_db_prep_save(getattr(participant, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=db), connection.cursor() as cursor:
+        params = [f.get_db_prep_save(f.pre_save(participant, add=True), connection)
+                  for f in fields]
         cursor.execute(sql, [*params, participant.session_id])
         participant.pk, participant.number = cursor.fetchone()
-    participant._state.adding = False
-    participant._state.db = db
+        participant._state.adding = False
+        participant._state.db = db
+        post_save.send(sender=Participant, instance=participant, created=True,
+                       update_fields=None, raw=False, using=db)
 
 
 def _upsert_answer_sql(vendor: str) -> str:

@@ -209,10 +209,9 @@ class Phone:
             "discipline": self.rng.choice(disciplines),
             "join_key": JOIN_KEY.search(page.text).group(1),
         })
-        if response.status_code != 302:
+        if response.status_code != 200:
             raise RuntimeError(f"join answered {response.status_code}")
-        lobby = await self.browser.request("GET", f"/j/{self.code}/")  # the redirect
-        await self.load_assets(lobby.text)
+        await self.load_assets(response.text)  # the join is answered with the lobby itself
         self.ws = await self.browser.websocket(f"/ws/p/{self.code}/")
         await self.ws.receive_str(timeout=60)  # the current stage
         self.connected_at = now()

@@ -52,7 +52,7 @@ async def measure(base: str, code: str, pid: int, n: int) -> dict:
             for phone in phones:
                 await phone.join()
 
-        await timed("whole join (3 requests and a WebSocket)", join_all)
+        await timed("whole join (page, POST answered with the lobby, WebSocket)", join_all)
         joined = phones[0].browser
 
         async def socket_all() -> None:

@@ -371,6 +371,32 @@ def test_the_lobby_shows_who_you_joined_as_and_how_many_joined(server, browser, 
         page.context.close()
 
 
+def test_a_reload_after_joining_asks_for_the_page_and_never_sends_the_form_again(
+        server, browser, facilitator):
+    """The join's POST is answered with the lobby itself (no redirect); live.js replaces that
+    history entry, so a reload (or a tab restored after sleep) is a plain GET: no "confirm
+    form resubmission", no second join."""
+    from playwright.sync_api import expect
+
+    code = open_session(facilitator, server, "Teamdag herladen")
+    phone = phone_page(browser, server)
+    documents = []
+    phone.on("request", lambda request: documents.append((request.method, request.url))
+             if request.resource_type == "document" else None)
+    join_as(phone, server, code, "Ans", "Marketing & communicatie")
+    assert documents == [("GET", f"{server}/j/{code}/"), ("POST", f"{server}/j/{code}/")]
+    phone.reload()
+    expect(phone.locator(".me")).to_contain_text("Je doet mee als Ans")
+    assert documents[2:] == [("GET", f"{server}/j/{code}/")]
+    # Away and back again: the page is asked for, the form is not sent.
+    phone.goto(f"{server}/join")
+    phone.go_back()
+    expect(phone.locator(".me")).to_contain_text("Je doet mee als Ans")
+    assert [method for method, _url in documents[3:]] == ["GET", "GET"]
+    expect(facilitator.locator("#console-live")).to_contain_text("0 van de 1 klaar")
+    phone.context.close()
+
+
 def test_a_phone_says_why_a_save_failed_and_how_to_retry(server, browser, facilitator):
     from playwright.sync_api import expect
 

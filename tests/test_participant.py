@@ -41,7 +41,7 @@ def test_it_returns_the_same_participant_on_reload_and_replayed_join(phone, work
     participant = join(phone, workshop, "Marketing")
     phone.get(f"/j/{workshop.code}/")
     r = phone.post(f"/j/{workshop.code}/", {"name": "again", "discipline": "Directie"})
-    assert r.status_code == 302
+    assert r.status_code == 200 and "Je doet mee!" in r.text
     assert list(Participant.objects.filter(session=workshop)) == [participant]
 
 
@@ -239,7 +239,7 @@ def test_a_double_tap_on_join_makes_one_participant(workshop):
     first, second = Client(), Client()
     r1 = first.post(f"/j/{workshop.code}/", form)
     r2 = second.post(f"/j/{workshop.code}/", form)
-    assert r1.status_code == r2.status_code == 302
+    assert r1.status_code == r2.status_code == 200
     cookie = f"dna_p_{workshop.code}"
     assert first.cookies[cookie].value == second.cookies[cookie].value
     assert Participant.objects.count() == 1

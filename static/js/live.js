@@ -1,5 +1,12 @@
 // Behaviour the live pages need beyond htmx's own.
 (function () {
+  // The join's POST is answered with the participant's page itself (no redirect). Replacing
+  // that history entry with the page's own address makes a reload, or a tab the phone restores
+  // after sleep, ask for the page again instead of offering to send the form a second time.
+  if (window.history && history.replaceState) {
+    history.replaceState(history.state, "", window.location.href);
+  }
+
   // Error answers (4xx) carry a message for the person; let htmx swap them in.
   htmx.config.responseHandling = [
     { code: "204", swap: false },

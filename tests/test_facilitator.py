@@ -87,6 +87,27 @@ def test_the_console_lists_the_latest_phones_with_their_own_progress(workshop):
     assert build_progress(session, limit=0).rows == []
 
 
+def test_the_lobby_s_progress_reads_no_answers(workshop, phone, phone2):
+    """Nobody can have answered in the lobby (answering has not started, and no step leads
+    back to it): the console's and projector's renders there count no answers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workshop.models import Answer
+    from workshop.results import build_progress
+
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Directie", "Bram")
+    build_progress(workshop)  # the questionnaire is read once per process, then kept
+    with CaptureQueriesContext(connection) as queries:
+        progress = build_progress(workshop)
+    assert not any(Answer._meta.db_table in q["sql"] for q in queries.captured_queries)
+    assert len(queries.captured_queries) == 2  # the counts by discipline, the names listed
+    assert [(row.participant.name, row.answered, row.finished) for row in progress.rows] == [
+        ("Bram", 0, False), ("Ans", 0, False)]
+    assert (progress.joined, progress.finished) == (2, 0)
+
+
 @pytest.mark.parametrize("steps", [
     [Session.ANSWERING],
     [Session.ANSWERING, Session.REVEALED],

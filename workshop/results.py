@@ -547,19 +547,28 @@ def build_progress(session: Session, limit: int = PROGRESS_LIST_LIMIT) -> Progre
     hundred cost 17 ms a render with 4,000 phones.
     """
     steps = steps_to_finish(session)
-    progress = with_steps_done(session.participants.all(), session)
     counts = dict(
         session.participants.values_list("discipline").annotate(n=Count("id")).order_by()
     )
-    latest = session.participants.order_by("-number").values("pk")[:limit]
-    rows = [
-        ProgressRow(p, p.done, steps)
-        for p in with_steps_done(Participant.objects.filter(pk__in=latest), session)
-        .order_by("-number")
-    ] if limit else []
+    # In the lobby nobody has taken a step: answers are saved only while answering, and no
+    # step leads back to the lobby (Session.TRANSITIONS). Counting everyone's answers there
+    # cost the console and the projector a few milliseconds a render, five renders a second
+    # each while a room joins.
+    in_lobby = session.step == Session.LOBBY
+    latest = session.participants.order_by("-number")
+    if not limit:
+        rows = []
+    elif in_lobby:
+        rows = [ProgressRow(p, 0, steps) for p in latest[:limit]]
+    else:
+        listed = with_steps_done(Participant.objects.filter(pk__in=latest.values("pk")[:limit]),
+                                 session).order_by("-number")
+        rows = [ProgressRow(p, p.done, steps) for p in listed]
+    finished = 0 if in_lobby else with_steps_done(session.participants.all(), session).filter(
+        done__gte=steps).count()
     return Progress(
         joined=sum(counts.values()),
-        finished=progress.filter(done__gte=steps).count(),
+        finished=finished,
         questions=steps,
         rows=rows,
         by_discipline=[(d, counts[d]) for d in session.disciplines if counts.get(d)],

@@ -108,6 +108,69 @@ def test_the_lobby_s_progress_reads_no_answers(workshop, phone, phone2):
     assert (progress.joined, progress.finished) == (2, 0)
 
 
+def _rows_rendered(monkeypatch) -> list[str]:
+    """The labels of the console rows rendered from here on (kept rows are not rendered)."""
+    from workshop.screens import console
+
+    rendered = []
+    render_row = console._render_row
+
+    def counting(*args, **kwargs):
+        rendered.append(args[2])
+        return render_row(*args, **kwargs)
+
+    monkeypatch.setattr(console, "_render_row", counting)
+    return rendered
+
+
+def test_a_pushed_console_renders_only_the_rows_that_changed(workshop, phone, phone2,
+                                                             monkeypatch):
+    """While a room joins or answers the console is pushed a few times a second; a row is
+    rendered once for what it shows, and a change (an answer, a join) shows in the next push."""
+    from tests.builders import answer
+    from workshop.screens import console
+
+    join(phone, workshop, "Marketing", "Ans")
+    join(phone2, workshop, "Directie", "<b>Bram</b>")
+    rendered = _rows_rendered(monkeypatch)
+    first = console.render_live(workshop.code, "nl")
+    assert sorted(rendered) == ["<b>Bram</b>", "Ans"]
+    assert "&lt;b&gt;Bram&lt;/b&gt;" in first and "<b>Bram</b>" not in first
+    assert "Ans uit de sessie halen" in first and "0/4" in first
+
+    rendered.clear()
+    assert console.render_live(workshop.code, "nl") == first
+    assert rendered == []  # nothing changed: every row was kept
+
+    session = move(workshop, Session.ANSWERING)
+    answer(phone, session, 1, 1)
+    pushed = console.render_live(workshop.code, "nl")
+    assert rendered == ["Ans"] and "1/4" in pushed and "0/4" in pushed
+
+    english = console.render_live(workshop.code, "en")
+    assert "Remove Ans" in english and "uit de sessie halen" not in english
+
+    rendered.clear()
+    answer_all(phone, session, "1111")
+    pushed = console.render_live(workshop.code, "nl")
+    # Finished: the bar is full and the remove button is gone.
+    assert rendered == ["Ans"] and "4/4" in pushed and "Ans uit de sessie halen" not in pushed
+    assert 'class="finished"' in pushed
+
+
+def test_no_request_s_csrf_token_is_kept_in_a_console_row(alice_client, workshop, phone):
+    """The page renders its rows with the request (the remove form's token, for a browser
+    without JavaScript); a pushed row, kept for every later push, never carries one."""
+    from workshop.screens import console
+
+    join(phone, workshop, "Marketing", "Ans")
+    page = alice_client.get(f"/sessions/{workshop.code}/").text
+    form = page[page.index('<form class="remove"'):]
+    assert 'name="csrfmiddlewaretoken"' in form[:form.index("</form>")]
+    pushed = console.render_live(workshop.code, "nl")
+    assert "Ans uit de sessie halen" in pushed and "csrfmiddlewaretoken" not in pushed
+
+
 @pytest.mark.parametrize("steps", [
     [Session.ANSWERING],
     [Session.ANSWERING, Session.REVEALED],

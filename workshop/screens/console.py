@@ -4,21 +4,25 @@ the results and the discussion, and the notes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from content.models import Phase
-from workshop import sockets, tools
+from workshop import colors, sockets, tools
 from workshop.forms import NoteForm, TargetForm, ToolItemForm
 from workshop.models import Session
 from workshop.results import PROGRESS_LIST_LIMIT, ProgressRow, build_results
 from workshop.screens import room
 
 LIVE_TEMPLATE = "workshop/console.html#live"
+ROW_TEMPLATE = "workshop/console.html#participant-row"
 NOTES_TEMPLATE = "workshop/console.html#notes"
 EDITOR_TEMPLATE = "workshop/tool.html#editor"
 
@@ -97,24 +101,56 @@ class Removal:
     label: str
 
 
-def listed(session: Session, rows: list[ProgressRow]) -> list[tuple[ProgressRow, Removal | None]]:
-    """The participants listed, each with its remove button: before the reveal, for those who
-    have not finished (a phone that joined and left)."""
-    if not session.can_remove_participants:
-        return [(row, None) for row in rows]
-    return [(row, None if row.finished else Removal(
-        url=reverse("remove_participant", args=[session.code, row.participant.number]),
+def participant_rows(session: Session, rows: list[ProgressRow],
+                     request: HttpRequest | None = None) -> list[str]:
+    """The participants listed, as HTML, each with its remove button: before the reveal, for
+    those who have not finished (a phone that joined and left).
+
+    A pushed console is rendered again a few times a second while a room joins or answers,
+    and most of its hundred rows are as they were: each distinct row is rendered once and
+    kept (participant_row). The page itself renders its rows with the request, whose CSRF
+    token the remove forms carry for a browser without JavaScript; a kept row has none, as a
+    pushed render never had (htmx sends the token in a header)."""
+    removable = session.can_remove_participants
+    shown = [(session.code, row.participant.number, row.participant.label,
+              row.participant.discipline, row.answered, row.questions, row.finished,
+              row.percent, removable) for row in rows]
+    if request is not None:
+        return [_render_row(*row, request=request) for row in shown]
+    language = translation.get_language()
+    return [participant_row(*row, language) for row in shown]
+
+
+@lru_cache(maxsize=4096)
+def participant_row(code: str, number: int, label: str, discipline: str, answered: int,
+                    questions: int, finished: bool, percent: float, removable: bool,
+                    language: str) -> str:
+    """One row from everything it shows, its texts in `language` (the current one): the same
+    arguments always give the same HTML."""
+    return _render_row(code, number, label, discipline, answered, questions, finished, percent,
+                       removable)
+
+
+def _render_row(code: str, number: int, label: str, discipline: str, answered: int,
+                questions: int, finished: bool, percent: float, removable: bool,
+                request: HttpRequest | None = None) -> str:
+    removal = Removal(
+        url=reverse("remove_participant", args=[code, number]),
         confirm=gettext("Take %(name)s out of the session? Their answers are deleted, and "
-                        "nobody waits for them any more.") % {"name": row.participant.label},
-        label=gettext("Remove %(name)s") % {"name": row.participant.label},
-    )) for row in rows]
+                        "nobody waits for them any more.") % {"name": label},
+        label=gettext("Remove %(name)s") % {"name": label},
+    ) if removable and not finished else None
+    return render_to_string(ROW_TEMPLATE, {
+        "label": label, "discipline": discipline, "answered": answered, "questions": questions,
+        "finished": finished, "percent": percent, "removal": removal, "accent": colors.ACCENT,
+    }, request)
 
 
-def live_context(session: Session) -> dict:
+def live_context(session: Session, request: HttpRequest | None = None) -> dict:
     context = room.live_context(session, names_listed=PROGRESS_LIST_LIMIT)
     return context | {
         "step_actions": step_actions(session),
-        "listed": listed(session, context["progress"].rows),
+        "participant_rows": participant_rows(session, context["progress"].rows, request),
     }
 
 
@@ -162,7 +198,7 @@ def editor_context(session: Session, error: str | None = None,
 def page_context(request: HttpRequest, session: Session) -> dict:
     return (
         editor_context(session)
-        | live_context(session)
+        | live_context(session, request)
         | room.join_context(request, session)
         | notes_context(session)
         | {"socket_url": sockets.console(session.code)}

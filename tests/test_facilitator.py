@@ -115,9 +115,9 @@ def _rows_rendered(monkeypatch) -> list[str]:
     rendered = []
     render_row = console._render_row
 
-    def counting(*args, **kwargs):
-        rendered.append(args[2])
-        return render_row(*args, **kwargs)
+    def counting(row, *args, **kwargs):
+        rendered.append(row.label)
+        return render_row(row, *args, **kwargs)
 
     monkeypatch.setattr(console, "_render_row", counting)
     return rendered

@@ -101,6 +101,21 @@ class Removal:
     label: str
 
 
+@dataclass(frozen=True)
+class ShownRow:
+    """Everything one participant's row shows: the key its HTML is kept under."""
+
+    code: str
+    number: int
+    label: str
+    discipline: str
+    answered: int
+    questions: int
+    finished: bool
+    percent: float
+    removable: bool
+
+
 def participant_rows(session: Session, rows: list[ProgressRow],
                      request: HttpRequest | None = None) -> list[str]:
     """The participants listed, as HTML, each with its remove button: before the reveal, for
@@ -112,38 +127,31 @@ def participant_rows(session: Session, rows: list[ProgressRow],
     token the remove forms carry for a browser without JavaScript; a kept row has none, as a
     pushed render never had (htmx sends the token in a header)."""
     removable = session.can_remove_participants
-    shown = [(session.code, row.participant.number, row.participant.label,
-              row.participant.discipline, row.answered, row.questions, row.finished,
-              row.percent, removable) for row in rows]
+    shown = [ShownRow(session.code, row.participant.number, row.participant.label,
+                      row.participant.discipline, row.answered, row.questions, row.finished,
+                      row.percent, removable) for row in rows]
     if request is not None:
-        return [_render_row(*row, request=request) for row in shown]
+        return [_render_row(row, request) for row in shown]
     language = translation.get_language()
-    return [participant_row(*row, language) for row in shown]
+    return [participant_row(row, language) for row in shown]
 
 
 @lru_cache(maxsize=4096)
-def participant_row(code: str, number: int, label: str, discipline: str, answered: int,
-                    questions: int, finished: bool, percent: float, removable: bool,
-                    language: str) -> str:
-    """One row from everything it shows, its texts in `language` (the current one): the same
-    arguments always give the same HTML."""
-    return _render_row(code, number, label, discipline, answered, questions, finished, percent,
-                       removable)
+def participant_row(row: ShownRow, language: str) -> str:
+    """One row, its texts in `language` (the current one): the same row always gives the same
+    HTML."""
+    return _render_row(row)
 
 
-def _render_row(code: str, number: int, label: str, discipline: str, answered: int,
-                questions: int, finished: bool, percent: float, removable: bool,
-                request: HttpRequest | None = None) -> str:
+def _render_row(row: ShownRow, request: HttpRequest | None = None) -> str:
     removal = Removal(
-        url=reverse("remove_participant", args=[code, number]),
+        url=reverse("remove_participant", args=[row.code, row.number]),
         confirm=gettext("Take %(name)s out of the session? Their answers are deleted, and "
-                        "nobody waits for them any more.") % {"name": label},
-        label=gettext("Remove %(name)s") % {"name": label},
-    ) if removable and not finished else None
-    return render_to_string(ROW_TEMPLATE, {
-        "label": label, "discipline": discipline, "answered": answered, "questions": questions,
-        "finished": finished, "percent": percent, "removal": removal, "accent": colors.ACCENT,
-    }, request)
+                        "nobody waits for them any more.") % {"name": row.label},
+        label=gettext("Remove %(name)s") % {"name": row.label},
+    ) if row.removable and not row.finished else None
+    return render_to_string(ROW_TEMPLATE, {"row": row, "removal": removal,
+                                           "accent": colors.ACCENT}, request)
 
 
 def live_context(session: Session, request: HttpRequest | None = None) -> dict:

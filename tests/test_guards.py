@@ -5,7 +5,9 @@
 answers (calling its token functions), `WorkshopConsumer`
 copies Channels' `AsyncConsumer.dispatch` without its hop to the shared thread and its
 `__call__` with a cheaper loop than `await_many_dispatch`, and
-`WorkshopInMemoryChannelLayer` subclasses Channels' in-memory layer. If an upgrade changes any
+`WorkshopInMemoryChannelLayer` subclasses Channels' in-memory layer, and
+`defer_autobahn_config_log` (config/websocket.py) defers the pretty-printing autobahn does in
+`WebSocketProtocol._connectionMade`. If an upgrade changes any
 of these, the copies may silently drop a fix or break: these tests fail first, by name.
 Re-read the upstream function, carry its change over (or drop the workaround), then update
 the fingerprint here.
@@ -15,6 +17,7 @@ import hashlib
 import inspect
 
 import pytest
+from autobahn.websocket.protocol import WebSocketProtocol
 from channels.consumer import AsyncConsumer
 from channels.layers import InMemoryChannelLayer
 from channels.utils import await_many_dispatch
@@ -56,6 +59,10 @@ FINGERPRINTS = {
     "InMemoryChannelLayer.group_send": (InMemoryChannelLayer.group_send, "693c3172deb6431b"),
     "InMemoryChannelLayer.send": (InMemoryChannelLayer.send, "a4dab1cd8aff886e"),
     "InMemoryChannelLayer.receive": (InMemoryChannelLayer.receive, "e615f8ae40b60e12"),
+    # Where autobahn pretty-prints a new socket's options for a debug line, through the
+    # module's `pformat`, which defer_autobahn_config_log replaces.
+    "WebSocketProtocol._connectionMade": (WebSocketProtocol._connectionMade,
+                                          "7ac58d8bb6c3c752"),
 }
 
 
@@ -73,3 +80,15 @@ def test_the_in_memory_layer_keeps_groups_and_channels_as_we_read_them():
     layer = InMemoryChannelLayer()
     assert layer.channels == {} and layer.groups == {}
     assert "group_expiry" in vars(layer) and "expiry" in vars(layer)
+
+
+def test_autobahn_prints_a_socket_s_options_only_when_the_debug_line_is_written():
+    import pprint
+
+    import config.asgi  # noqa: F401  (installs it, as the server does)
+    from autobahn.websocket import protocol
+
+    options = [("autoPingInterval", 20, "WebSocketServerFactory")] * 3
+    deferred = protocol.pformat(options)
+    assert not isinstance(deferred, str)  # nothing printed yet
+    assert "\n{attrs}".format(attrs=deferred) == "\n" + pprint.pformat(options)

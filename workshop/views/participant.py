@@ -6,7 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,7 +18,11 @@ from workshop import access, services, throttle, tools
 from workshop.forms import CodeForm, JoinForm, SuggestionForm
 from workshop.identity import COOKIE_MAX_AGE, participant_cookie, participant_token
 from workshop.models import Participant, Session, normalize_code
-from workshop.screens import phone
+from workshop.screens import kept, phone
+
+JOIN_TEMPLATE = "workshop/join_session.html"
+PAGE_TEMPLATE = "workshop/participant.html"
+ME_TEMPLATE = "workshop/participant.html#me"
 
 
 def _current_participant(request: HttpRequest, code: str) -> Participant | None:
@@ -75,8 +82,7 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
     if not session.accepts_joins:
         if session.results_visible and request.method == "GET":
             # Too late to answer, not too late to follow the results and the discussion.
-            return render(request, "workshop/participant.html",
-                          phone.follower_page_context(session))
+            return _live_page(request, session, phone.follower_page_context(session))
         return _message(request, _("This session no longer accepts new participants: answering "
                                    "has been closed. Ask the facilitator to follow along on the "
                                    "projector."), 403)
@@ -95,8 +101,17 @@ def join_session(request: HttpRequest, code: str) -> HttpResponse:
             httponly=True, samesite="Lax", secure=request.is_secure(),
         )
         return response
+    context = {"session": session, "form": form}
+    if request.method == "GET" and kept.keepable(request):
+        # The page every phone of a room asks for at once: rendered once per session and
+        # language (the key holds all the page shows of the session), each phone's own token
+        # and join key put in.
+        return HttpResponse(kept.page(
+            request, JOIN_TEMPLATE, context, key=(session.title, tuple(session.disciplines)),
+            values={"csrf_token": get_token(request), "join_key": form.page_join_key},
+        ))
     status = 400 if request.method == "POST" else 200
-    return render(request, "workshop/join_session.html", {"session": session, "form": form},
+    return render(request, JOIN_TEMPLATE, context | {"join_key": form.page_join_key},
                   status=status)
 
 
@@ -108,7 +123,23 @@ def _participant_page(request: HttpRequest, session: Session,
     reload or a restored tab asks for the page (GET) and never offers to send the form again;
     without JavaScript a resent form meets its own join key and brings back the same
     participant."""
-    return render(request, "workshop/participant.html", phone.page_context(session, participant))
+    return _live_page(request, session, phone.page_context(session, participant), participant)
+
+
+def _live_page(request: HttpRequest, session: Session, context: dict,
+               participant: Participant | None = None) -> HttpResponse:
+    """A phone's page that follows the session: its stage rendered as a push and a socket
+    send it (phone.render_stage), who it joined as, and the page around them. That page is
+    the same for every phone of the session (the key holds what it shows of the session), so
+    it is kept (kept.py): a room that joins at once, or reloads at once, is answered from it."""
+    stage = phone.render_stage(session, translation.get_language(), context)
+    me = render_to_string(ME_TEMPLATE, {"participant": participant})
+    if kept.keepable(request):
+        return HttpResponse(kept.page(
+            request, PAGE_TEMPLATE, context, key=(session.title, context.get("following")),
+            values={"csrf_token": get_token(request), "stage": stage, "me": me},
+        ))
+    return render(request, PAGE_TEMPLATE, context | {"stage": stage, "me": me})
 
 
 def phone_fragment(view):

@@ -25,10 +25,11 @@ django_asgi_app = SharedThreadASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from config.websocket import SameSiteOriginValidator, defer_autobahn_config_log  # noqa: E402
+from config import server  # noqa: E402
+from config.websocket import SameSiteOriginValidator  # noqa: E402
 from workshop.routing import websocket_urlpatterns  # noqa: E402
 
-defer_autobahn_config_log()
+server.install()  # what daphne's libraries do per request and socket, unused here, left undone
 
 application = ProtocolTypeRouter(
     {

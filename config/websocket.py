@@ -1,6 +1,5 @@
 """Who may open a WebSocket: a page of this site, and nothing with a NUL byte in it."""
 
-import pprint
 from urllib.parse import urlsplit
 
 from channels.security.websocket import WebsocketDenier
@@ -64,27 +63,3 @@ def accepts(scope) -> bool:
         return True
     return "*" not in allowed_hosts and validate_host(origin.hostname, allowed_hosts)
 
-
-class _Formatted:
-    """A value that is pretty-printed only when it is written out."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __str__(self) -> str:
-        return pprint.pformat(self.value)
-
-    __repr__ = __str__
-
-
-def defer_autobahn_config_log() -> None:
-    """autobahn pretty-prints every new socket's forty-odd options for a debug log line, whether
-    debug is logged or not (WebSocketProtocol._connectionMade): 0.15-0.2 ms of the 2.5 ms a
-    phone's socket costs the server, paid 2,000 times when a room joins. With this the options
-    are printed only if the line is written: the same line at debug level, nothing otherwise.
-    tests/test_guards.py fails if autobahn's function changes."""
-    from autobahn.websocket import protocol
-
-    protocol.pformat = _Formatted

@@ -5,9 +5,9 @@
 answers (calling its token functions), `WorkshopConsumer`
 copies Channels' `AsyncConsumer.dispatch` without its hop to the shared thread and its
 `__call__` with a cheaper loop than `await_many_dispatch`, and
-`WorkshopInMemoryChannelLayer` subclasses Channels' in-memory layer, and
-`defer_autobahn_config_log` (config/websocket.py) defers the pretty-printing autobahn does in
-`WebSocketProtocol._connectionMade`. If an upgrade changes any
+`WorkshopInMemoryChannelLayer` subclasses Channels' in-memory layer, and config/server.py
+turns off Twisted's form parsing in daphne's requests and defers autobahn's pretty-printing
+in `WebSocketProtocol._connectionMade`. If an upgrade changes any
 of these, the copies may silently drop a fix or break: these tests fail first, by name.
 Re-read the upstream function, carry its change over (or drop the workaround), then update
 the fingerprint here.
@@ -18,6 +18,8 @@ import inspect
 
 import pytest
 from autobahn.websocket.protocol import WebSocketProtocol
+from daphne.http_protocol import WebRequest
+from twisted.web.http import Request as TwistedRequest
 from channels.consumer import AsyncConsumer
 from channels.layers import InMemoryChannelLayer
 from channels.utils import await_many_dispatch
@@ -60,7 +62,10 @@ FINGERPRINTS = {
     "InMemoryChannelLayer.send": (InMemoryChannelLayer.send, "a4dab1cd8aff886e"),
     "InMemoryChannelLayer.receive": (InMemoryChannelLayer.receive, "e615f8ae40b60e12"),
     # Where autobahn pretty-prints a new socket's options for a debug line, through the
-    # module's `pformat`, which defer_autobahn_config_log replaces.
+    # module's `pformat`, which config/server.py replaces; where Twisted parses a form POST
+    # (unless told not to), and daphne's request, which passes its arguments on to Twisted's.
+    "Request.requestReceived": (TwistedRequest.requestReceived, "99ca6c5e24305de4"),
+    "WebRequest.__init__": (WebRequest.__init__, "ec85d9f2a762a39f"),
     "WebSocketProtocol._connectionMade": (WebSocketProtocol._connectionMade,
                                           "7ac58d8bb6c3c752"),
 }
@@ -89,6 +94,24 @@ def test_autobahn_prints_a_socket_s_options_only_when_the_debug_line_is_written(
     from autobahn.websocket import protocol
 
     options = [("autoPingInterval", 20, "WebSocketServerFactory")] * 3
-    deferred = protocol.pformat(options)
+    deferred = protocol.pformat(options)  # as _connectionMade calls it
     assert not isinstance(deferred, str)  # nothing printed yet
     assert "\n{attrs}".format(attrs=deferred) == "\n" + pprint.pformat(options)
+
+
+def test_daphne_s_requests_leave_a_form_s_body_unparsed_for_the_application():
+    import config.asgi  # noqa: F401  (installs it, as the server does)
+
+    class Channel:
+        transport = None
+        factory = type("Factory", (), {"server": type("Server", (), {
+            "protocol_connected": lambda self, request: None})()})()
+
+        def getPeer(self):
+            return None
+
+        getHost = getPeer
+
+    request = WebRequest(Channel())
+    assert request._parsePOSTFormSubmission is False
+    assert WebRequest(Channel(), parsePOSTFormSubmission=True)._parsePOSTFormSubmission

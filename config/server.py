@@ -57,3 +57,12 @@ def _defer_autobahn_config_log() -> None:
     from autobahn.websocket import protocol
 
     protocol.pformat = _Formatted
+    # The module's one other use of pformat that is not a log line's argument: str() of its
+    # timings must stay a string.
+    original = protocol.Timings.__str__
+
+    @functools.wraps(original)
+    def __str__(self) -> str:
+        return pprint.pformat(self._timings)
+
+    protocol.Timings.__str__ = __str__

@@ -62,4 +62,3 @@ def accepts(scope) -> bool:
     ):
         return True
     return "*" not in allowed_hosts and validate_host(origin.hostname, allowed_hosts)
-

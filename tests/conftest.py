@@ -153,6 +153,16 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def no_kept_pages():
+    """A page kept in one test (workshop/screens/kept.py) must not be served in the next."""
+    from workshop.screens import kept
+
+    kept.forget()
+    yield
+    kept.forget()
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache(settings):
     """What one test counted in Django's cache (failed logins, wrong codes) must not throttle the
     next: each test gets a key prefix of its own. Not cache.clear(): on Redis that would empty a

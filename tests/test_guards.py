@@ -17,7 +17,7 @@ import hashlib
 import inspect
 
 import pytest
-from autobahn.websocket.protocol import WebSocketProtocol
+from autobahn.websocket.protocol import Timings, WebSocketProtocol
 from daphne.http_protocol import WebRequest
 from twisted.web.http import Request as TwistedRequest
 from channels.consumer import AsyncConsumer
@@ -68,6 +68,8 @@ FINGERPRINTS = {
     "WebRequest.__init__": (WebRequest.__init__, "ec85d9f2a762a39f"),
     "WebSocketProtocol._connectionMade": (WebSocketProtocol._connectionMade,
                                           "7ac58d8bb6c3c752"),
+    # The module's other pformat, which config/server.py replaces too (it must return a str).
+    "Timings.__str__": (Timings.__str__, "6a8cac1b554e3bd8"),
 }
 
 
@@ -97,6 +99,9 @@ def test_autobahn_prints_a_socket_s_options_only_when_the_debug_line_is_written(
     deferred = protocol.pformat(options)  # as _connectionMade calls it
     assert not isinstance(deferred, str)  # nothing printed yet
     assert "\n{attrs}".format(attrs=deferred) == "\n" + pprint.pformat(options)
+    timings = protocol.Timings()
+    timings.track("onOpen")
+    assert str(timings) == pprint.pformat(timings._timings)  # still a string
 
 
 def test_daphne_s_requests_leave_a_form_s_body_unparsed_for_the_application():

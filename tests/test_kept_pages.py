@@ -124,10 +124,21 @@ def test_a_page_that_shows_more_than_its_key_is_rendered_for_its_request(worksho
     assert not kept.keepable(request(user=alice))  # a facilitator's pages show the login
 
 
+def test_a_page_asked_for_with_a_query_string_is_rendered_with_it(workshop, phone):
+    new_phone().get(f"/j/{workshop.code}/")  # kept
+    page = phone.get(f"/j/{workshop.code}/?via=qr").text
+    assert f'name="next" value="/j/{workshop.code}/?via=qr"' in page  # the language switch
+    join(phone, workshop, "Marketing", "Ans")
+    page = phone.get(f"/j/{workshop.code}/?via=qr").text
+    assert f'name="next" value="/j/{workshop.code}/?via=qr"' in page and "Ans" in page
+
+
 def test_a_kept_page_refuses_a_value_that_would_need_escaping(workshop):
     request = RequestFactory().get(f"/j/{workshop.code}/")
     with pytest.raises(ValueError):
         kept.page(request, "workshop/join_session.html", {}, key=(), values={"join_key": "<b>"})
+    with pytest.raises(ValueError):
+        kept.page(request, "workshop/join_session.html", {}, key=(), values={"join_key": "k\n"})
 
 
 def test_a_joined_phone_reloading_the_join_page_gets_its_own_page(phone, workshop):
@@ -174,7 +185,8 @@ def test_a_lobby_page_shows_a_changed_title_at_once(workshop, phone):
 
 
 @pytest.mark.parametrize("steps", [[], ["answering"], ["answering", "revealed"],
-                                   ["answering", "revealed", "discussion"]])
+                                   ["answering", "revealed", "discussion"],
+                                   ["answering", "revealed", "closed"]])
 def test_a_kept_phone_page_is_the_rendered_page_in_every_step(workshop, monkeypatch, steps):
     kept.forget()
     phones = [new_phone(), new_phone()]

@@ -27,6 +27,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString
 
 from workshop.results import remember
@@ -34,7 +35,7 @@ from workshop.results import remember
 # Letters and digits only, so that escaping leaves a mark as it is; new in every process, so
 # that no title or name can contain one.
 _MARK = f"kept{secrets.token_hex(8)}"
-SAFE_VALUE = re.compile(r"^[A-Za-z0-9_-]*$")
+SAFE_VALUE = re.compile(r"[A-Za-z0-9_-]*")
 KEPT = 256  # pages: one per session, language and template in a busy process
 
 _pages: OrderedDict[tuple, str] = OrderedDict()
@@ -56,11 +57,13 @@ def page(request: HttpRequest, template: str, context: dict, key: tuple,
     context variable (`csrf_token` included), either a token (letters, digits, "-" and "_")
     or HTML a template rendered (a SafeString), put in as it is."""
     for name, value in values.items():
-        if not (isinstance(value, SafeString) or SAFE_VALUE.match(value)):
+        if not (isinstance(value, SafeString) or SAFE_VALUE.fullmatch(value)):
             raise ValueError(f"{name} is neither a token nor rendered HTML: it needs escaping")
     full_key = (template, key, translation.get_language(), request.path, tuple(values))
     with _lock:
         html = _pages.get(full_key)
+        if html is not None:
+            _pages.move_to_end(full_key)  # the least recently asked for is dropped first
     if html is None:
         html = render_to_string(template, context | {name: _mark(name) for name in values},
                                 request)
@@ -76,7 +79,11 @@ def _mark(name: str) -> str:
     return f"{_MARK}{name.replace('_', '')}{_MARK}"
 
 
-def forget() -> None:
-    """Drop every kept page (the tests)."""
+def forget(**kwargs) -> None:
+    """Drop every kept page: in the tests, and when a file changes under runserver's reloader
+    (which then reloads the templates instead of restarting the process)."""
     with _lock:
         _pages.clear()
+
+
+file_changed.connect(forget, dispatch_uid="workshop.screens.kept.forget")

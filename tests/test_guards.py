@@ -18,15 +18,15 @@ import inspect
 
 import pytest
 from autobahn.websocket.protocol import Timings, WebSocketProtocol
-from daphne.http_protocol import WebRequest
-from twisted.web.http import Request as TwistedRequest
 from channels.consumer import AsyncConsumer
 from channels.layers import InMemoryChannelLayer
 from channels.utils import await_many_dispatch
+from daphne.http_protocol import WebRequest
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.base import BaseHandler
 from django.http.request import HttpRequest
 from django.middleware import csrf
+from twisted.web.http import Request as TwistedRequest
 
 FINGERPRINTS = {
     # What SharedThreadASGIHandler replaces: __call__ without ThreadSensitiveContext, handle
@@ -92,13 +92,14 @@ def test_the_in_memory_layer_keeps_groups_and_channels_as_we_read_them():
 def test_autobahn_prints_a_socket_s_options_only_when_the_debug_line_is_written():
     import pprint
 
-    import config.asgi  # noqa: F401  (installs it, as the server does)
     from autobahn.websocket import protocol
+
+    import config.asgi  # noqa: F401  (installs it, as the server does)
 
     options = [("autoPingInterval", 20, "WebSocketServerFactory")] * 3
     deferred = protocol.pformat(options)  # as _connectionMade calls it
     assert not isinstance(deferred, str)  # nothing printed yet
-    assert "\n{attrs}".format(attrs=deferred) == "\n" + pprint.pformat(options)
+    assert f"\n{deferred}" == "\n" + pprint.pformat(options)
     timings = protocol.Timings()
     timings.track("onOpen")
     assert str(timings) == pprint.pformat(timings._timings)  # still a string

@@ -11,8 +11,8 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client, RequestFactory
 
 from tests.builders import answer_all, join, move
-from workshop.models import Participant, Session
 from workshop import sockets
+from workshop.models import Participant, Session
 from workshop.screens import kept
 
 TOKENS = [

@@ -57,7 +57,12 @@ def fits(page) -> dict:
         const slide = document.querySelector('#projector-live .slide');
         const table = document.querySelector('#projector-live .slide-table');
         const cells = table ? [...table.querySelectorAll('th, td')] : [];
+        const join = [...document.querySelectorAll('.projector-join > *')]
+            .map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
         return {
+          join: join.every(r => r.top >= 0 && r.bottom <= window.innerHeight
+                                && r.right <= window.innerWidth),
+          qr: Math.min(...join.slice(0, 1).map(r => r.height)),
           page: document.documentElement.scrollHeight <= window.innerHeight
                 && document.documentElement.scrollWidth <= window.innerWidth,
           slide: slide.scrollHeight <= slide.clientHeight + 1
@@ -98,6 +103,9 @@ def test_every_slide_fits_the_beamer_and_follows_the_console(e2e_server, browser
             assert found["page"], f"the page scrolls: {where}"
             assert found["slide"], f"the slide overflows: {where}"
             assert found["columns"], f"a column of the table is cut off: {where}"
+            assert found["join"], f"the join box runs off the screen: {where}"
+            if step == "lobby":  # scanned from the back of the room
+                assert found["qr"] >= height / 3, f"QR code {found['qr']} px: {where}"
             if height == 1080:
                 assert found["body"] >= 32, f"body text {found['body']} px: {where}"
             name = f"projector-{width}x{height}-{step}-{number}.png"

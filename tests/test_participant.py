@@ -327,6 +327,69 @@ def test_a_join_is_one_statement_and_stores_what_the_orm_would(workshop):
     assert services.join(workshop, "Cas", "Directie", "m" * 24).number == 3
 
 
+def test_a_join_that_comes_after_the_lock_is_refused_by_its_insert(workshop):
+    """A phone read the session while it still accepted joins, and the facilitator locked it
+    before the phone's insert: the insert checks the step itself, so nobody joins a revealed
+    (or closed) session. A session gone meanwhile is refused the same way."""
+    from workshop import services
+    from workshop.services import WorkshopError
+
+    services.join(workshop, "Ans", "Marketing", "a" * 24)
+    for step in (Session.REVEALED, Session.DISCUSSION, Session.CLOSED):
+        Session.objects.filter(pk=workshop.pk).update(step=step)
+        assert workshop.accepts_joins  # what the phone read
+        with pytest.raises(WorkshopError) as refused:
+            services.join(workshop, "Bo", "Directie", "b" * 24)
+        assert refused.value.status == 403
+        assert Participant.objects.filter(session=workshop).count() == 1
+    Session.objects.filter(pk=workshop.pk).update(step=Session.ANSWERING)
+    assert services.join(workshop, "Bo", "Directie", "b" * 24).number == 2
+    gone = Session.objects.get(pk=workshop.pk)
+    Session.objects.filter(pk=workshop.pk).update(step=Session.LOBBY)
+    workshop.delete()
+    with pytest.raises(WorkshopError):
+        services.join(gone, "Cas", "Directie", "c" * 24)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_join_waits_for_the_lock_and_then_is_refused(workshop):
+    """PostgreSQL: the lock (move_to's SELECT ... FOR UPDATE) and a join's insert wait for
+    each other; a join that waited sees the new step and inserts nothing."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from workshop import services
+    from workshop.services import WorkshopError
+
+    if connection.vendor == "sqlite":
+        pytest.skip("row locks need PostgreSQL")
+    locked, outcome = threading.Event(), []
+
+    def join_meanwhile():
+        locked.wait(5)
+        try:
+            services.join(workshop, "Bo", "Directie", "b" * 24)
+            outcome.append("joined")
+        except WorkshopError as error:
+            outcome.append(error.status)
+        finally:
+            connection.close()
+
+    phone = threading.Thread(target=join_meanwhile)
+    phone.start()
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=workshop.pk)
+        locked.set()
+        phone.join(0.5)
+        assert phone.is_alive()  # the join waits for the lock's transaction
+        session.step = Session.REVEALED
+        session.save(update_fields=["step"])
+    phone.join(5)
+    assert outcome == [403]
+    assert not Participant.objects.filter(session=workshop).exists()
+
+
 def test_a_join_form_without_its_key_is_sent_again_with_a_fresh_one(phone, workshop):
     r = phone.post(f"/j/{workshop.code}/", {"discipline": "Marketing"})
     assert r.status_code == 400

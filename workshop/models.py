@@ -67,6 +67,8 @@ class Session(models.Model):
         (DISCUSSION, _("Discussion")),
         (CLOSED, _("Closed")),
     ]
+    # The steps in which phones may join (the join's insert checks them too).
+    JOINABLE = (LOBBY, ANSWERING)
     # Where the facilitator may go from each step. Reopening answering after a reveal is
     # allowed; a closed session stays closed.
     TRANSITIONS = {
@@ -138,7 +140,7 @@ class Session(models.Model):
 
     @property
     def accepts_joins(self) -> bool:
-        return self.step in (self.LOBBY, self.ANSWERING)
+        return self.step in self.JOINABLE
 
     @property
     def results_visible(self) -> bool:
@@ -163,7 +165,7 @@ class Session(models.Model):
     @property
     def can_remove_participants(self) -> bool:
         """Before the first reveal only: a second round keeps the first round's results."""
-        return self.step in (self.LOBBY, self.ANSWERING) and not self.revealed_round
+        return self.step in self.JOINABLE and not self.revealed_round
 
     @property
     def can_open_second_round(self) -> bool:

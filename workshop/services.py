@@ -88,59 +88,81 @@ def join(session: Session, name: str, discipline: str, join_key: str) -> Partici
     number so far, plus one). Numbers are pseudonyms for reports; two phones joining at once
     may pick the same one, and a form sent twice meets its own key: either way the insert
     fails on a unique constraint, and only then is the form's earlier participant looked up
-    (before: a lookup, an aggregate and an insert on every join)."""
+    (before: a lookup, an aggregate and an insert on every join). The insert also checks
+    that the session still accepts joins, so a join cannot slip in after the lock."""
     if not session.accepts_joins:
-        raise WorkshopError(_("This session no longer accepts new participants."), status=403)
+        raise _joins_closed()
     if discipline not in session.disciplines:
         raise WorkshopError(_("Choose one of the disciplines in the list."), status=400)
     for _attempt in range(20):
         participant = Participant(session=session, name=name, discipline=discipline,
                                   join_key=join_key)
         try:
-            _insert_numbered(participant)
+            inserted = _insert_numbered(participant)
         except IntegrityError:
             # The same condition as the partial unique index, so that SQLite uses it.
             earlier = session.participants.filter(join_key=join_key).exclude(join_key="").first()
             if earlier is not None:
                 return earlier
             continue
+        if not inserted:
+            raise _joins_closed()
         announce(broadcast.state_changed, session)
         return participant
     raise WorkshopError(_("The session is busy; please try again."), status=503)
 
 
+def _joins_closed() -> WorkshopError:
+    return WorkshopError(_("This session no longer accepts new participants."), status=403)
+
+
 @cache
-def _insert_numbered_sql() -> tuple[str, tuple]:
+def _insert_numbered_sql(vendor: str) -> tuple[str, tuple]:
     """INSERT ... SELECT of every column of Participant but its id and number, which the
-    statement takes as the session's highest number plus one; it returns both."""
+    statement takes as the session's highest number plus one; it returns both. It inserts
+    nothing once the session is past the steps that accept joins (or gone): on PostgreSQL
+    the session's row is locked FOR SHARE, so the lock's SELECT ... FOR UPDATE (move_to) and
+    a join wait for each other, as with the answers' upsert (_upsert_answer_sql); on SQLite
+    the transaction holds the database's write lock."""
     meta = Participant._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key and f.name != "number")
     number = meta.get_field("number").column
     session = meta.get_field("session").column
     columns = ", ".join(f'"{f.column}"' for f in fields)
     values = ", ".join("%s" for _field in fields)
+    steps = ", ".join("%s" for _step in Session.JOINABLE)
+    lock = " FOR SHARE" if vendor == "postgresql" else ""
     sql = (f'INSERT INTO "{meta.db_table}" ({columns}, "{number}") '
-           f'SELECT {values}, COALESCE(MAX("{number}"), 0) + 1 FROM "{meta.db_table}" '
-           f'WHERE "{session}" = %s RETURNING "{meta.pk.column}", "{number}"')
+           f'SELECT {values}, following.number FROM '
+           f'(SELECT COALESCE(MAX("{number}"), 0) + 1 AS number FROM "{meta.db_table}" '
+           f'WHERE "{session}" = %s) following '
+           f'WHERE EXISTS (SELECT 1 FROM "{Session._meta.db_table}" '
+           f'WHERE id = %s AND step IN ({steps}){lock}) '
+           f'RETURNING "{meta.pk.column}", "{number}"')
     return sql, fields
 
 
-def _insert_numbered(participant: Participant) -> None:
+def _insert_numbered(participant: Participant) -> bool:
     """Insert `participant` with the next number, as Model.save() would insert it: each
     field's value through its pre_save (defaults, and any auto_now_add), and post_save sent
-    (results.forget_results listens)."""
-    sql, fields = _insert_numbered_sql()
+    (results.forget_results listens). False if the session no longer accepts joins."""
     db = router.db_for_write(Participant)
     connection = connections[db]
+    sql, fields = _insert_numbered_sql(connection.vendor)
     with transaction.atomic(using=db), connection.cursor() as cursor:
         params = [f.get_db_prep_save(f.pre_save(participant, add=True), connection)
                   for f in fields]
-        cursor.execute(sql, [*params, participant.session_id])
-        participant.pk, participant.number = cursor.fetchone()
+        cursor.execute(sql, [*params, participant.session_id, participant.session_id,
+                             *Session.JOINABLE])
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        participant.pk, participant.number = row
         participant._state.adding = False
         participant._state.db = db
         post_save.send(sender=Participant, instance=participant, created=True,
                        update_fields=None, raw=False, using=db)
+    return True
 
 
 def _upsert_answer_sql(vendor: str) -> str:

@@ -1,17 +1,23 @@
 from django.contrib import admin
+from django.db import models
 
 from content.models import Definition, Phase, PhaseItem, Theme, Tool, ToolField
+
+# A link typed without its scheme is taken as https (Django 6.0's default; 5.2 warns).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class PhaseItemInline(admin.StackedInline):
     model = PhaseItem
     extra = 0
+    formfield_overrides = URL_FIELDS
 
 
 @admin.register(Phase)
 class PhaseAdmin(admin.ModelAdmin):
     list_display = ["number", "name_nl", "subtitle_nl", "slug"]
     inlines = [PhaseItemInline]
+    formfield_overrides = URL_FIELDS
 
     # Score bands name their phase by slug: a phase they use keeps its slug and stays.
     def get_readonly_fields(self, request, obj=None):

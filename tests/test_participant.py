@@ -344,11 +344,36 @@ def test_a_join_that_comes_after_the_lock_is_refused_by_its_insert(workshop):
         assert Participant.objects.filter(session=workshop).count() == 1
     Session.objects.filter(pk=workshop.pk).update(step=Session.ANSWERING)
     assert services.join(workshop, "Bo", "Directie", "b" * 24).number == 2
+    # A second tap of that form after the lock brings back its participant, as before it.
+    Session.objects.filter(pk=workshop.pk).update(step=Session.REVEALED)
+    assert services.join(workshop, "Bo", "Directie", "b" * 24).number == 2
+    assert Participant.objects.filter(session=workshop).count() == 2
     gone = Session.objects.get(pk=workshop.pk)
     Session.objects.filter(pk=workshop.pk).update(step=Session.LOBBY)
     workshop.delete()
-    with pytest.raises(WorkshopError):
+    with pytest.raises(WorkshopError) as refused:
         services.join(gone, "Cas", "Directie", "c" * 24)
+    assert refused.value.status == 403
+
+
+def _waits_for_a_lock(seconds: float = 5) -> bool:
+    """Whether another connection to this database waits for a lock (PostgreSQL), within
+    `seconds`."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            # Inside a transaction the statistics are a snapshot: a fresh one each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                           "AND datname = current_database() AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -381,8 +406,8 @@ def test_a_join_waits_for_the_lock_and_then_is_refused(workshop):
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=workshop.pk)
         locked.set()
-        phone.join(0.5)
-        assert phone.is_alive()  # the join waits for the lock's transaction
+        assert _waits_for_a_lock(), "the join did not wait for the lock's transaction"
+        assert phone.is_alive()
         session.step = Session.REVEALED
         session.save(update_fields=["step"])
     phone.join(5)

@@ -100,16 +100,24 @@ def join(session: Session, name: str, discipline: str, join_key: str) -> Partici
         try:
             inserted = _insert_numbered(participant)
         except IntegrityError:
-            # The same condition as the partial unique index, so that SQLite uses it.
-            earlier = session.participants.filter(join_key=join_key).exclude(join_key="").first()
+            earlier = _joined_with(session, join_key)
             if earlier is not None:
                 return earlier
             continue
         if not inserted:
+            # A second tap of a form that joined before the lock brings back its participant.
+            earlier = _joined_with(session, join_key)
+            if earlier is not None:
+                return earlier
             raise _joins_closed()
         announce(broadcast.state_changed, session)
         return participant
     raise WorkshopError(_("The session is busy; please try again."), status=503)
+
+
+def _joined_with(session: Session, join_key: str) -> Participant | None:
+    # The same condition as the partial unique index, so that SQLite uses it.
+    return session.participants.filter(join_key=join_key).exclude(join_key="").first()
 
 
 def _joins_closed() -> WorkshopError:
@@ -133,9 +141,9 @@ def _insert_numbered_sql(vendor: str) -> tuple[str, tuple]:
     steps = ", ".join("%s" for _step in Session.JOINABLE)
     lock = " FOR SHARE" if vendor == "postgresql" else ""
     sql = (f'INSERT INTO "{meta.db_table}" ({columns}, "{number}") '
-           f'SELECT {values}, following.number FROM '
+           f'SELECT {values}, next_number.number FROM '
            f'(SELECT COALESCE(MAX("{number}"), 0) + 1 AS number FROM "{meta.db_table}" '
-           f'WHERE "{session}" = %s) following '
+           f'WHERE "{session}" = %s) next_number '
            f'WHERE EXISTS (SELECT 1 FROM "{Session._meta.db_table}" '
            f'WHERE id = %s AND step IN ({steps}){lock}) '
            f'RETURNING "{meta.pk.column}", "{number}"')

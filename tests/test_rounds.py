@@ -237,6 +237,10 @@ def test_the_reveal_sets_recognised_beside_measured_on_every_surface(recognised,
     session.save()
     projector = alice_client.get(f"/sessions/{session.code}/projector/").content.decode()
     assert "slide-recognition" in projector
+    session.slide = 0
+    session.save()
+    projector = alice_client.get(f"/sessions/{session.code}/projector/").content.decode()
+    assert "slide-group" in projector and "Tweede ronde</p>" not in projector
     # In the discussion, the difference is one of the prompts.
     move(session, Session.DISCUSSION)
     console = alice_client.get(f"/sessions/{session.code}/").content.decode()
@@ -381,6 +385,12 @@ def test_the_second_reveal_shows_how_the_group_moved(discussed, alice_client):
     keys = [slide.key for slide in slides.deck(session, results, False).slides]
     assert keys[:3] == ["group", "spread", "shift"]
     assert "change-1" in keys
+    # The room can tell the second round's slides from the first's.
+    kicker = '<p class="slide-kicker">Tweede ronde</p>'
+    for key in ("group", "spread", "disciplines"):
+        Session.objects.filter(pk=session.pk).update(slide=keys.index(key))
+        projector = alice_client.get(f"/sessions/{session.code}/projector/").content.decode()
+        assert f"slide-{key}" in projector and kicker in projector, key
 
     console = alice_client.get(f"/sessions/{session.code}/").content.decode()
     assert "Op minstens één vraag een ander antwoord: <strong>2</strong> van 3" in console

@@ -385,6 +385,10 @@ def test_a_reload_after_joining_asks_for_the_page_and_never_sends_the_form_again
              if request.resource_type == "document" else None)
     join_as(phone, server, code, "Ans", "Marketing & communicatie")
     assert documents == [("GET", f"{server}/j/{code}/"), ("POST", f"{server}/j/{code}/")]
+    # The lobby is on the screen as soon as it is parsed; live.js (deferred) runs just after.
+    # A reload in between would still send the form, as without JavaScript: the join key
+    # brings back the same participant then.
+    phone.wait_for_load_state("load")
     phone.reload()
     expect(phone.locator(".me")).to_contain_text("Je doet mee als Ans")
     assert documents[2:] == [("GET", f"{server}/j/{code}/")]

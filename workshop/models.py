@@ -165,7 +165,7 @@ class Session(models.Model):
     @property
     def can_remove_participants(self) -> bool:
         """Before the first reveal only: a second round keeps the first round's results."""
-        return self.step in self.JOINABLE and not self.revealed_round
+        return self.step in (self.LOBBY, self.ANSWERING) and not self.revealed_round
 
     @property
     def can_open_second_round(self) -> bool:

@@ -99,25 +99,19 @@ def join(session: Session, name: str, discipline: str, join_key: str) -> Partici
                                   join_key=join_key)
         try:
             inserted = _insert_numbered(participant)
-        except IntegrityError:
-            earlier = _joined_with(session, join_key)
-            if earlier is not None:
-                return earlier
-            continue
-        if not inserted:
-            # A second tap of a form that joined before the lock brings back its participant.
-            earlier = _joined_with(session, join_key)
-            if earlier is not None:
-                return earlier
+        except IntegrityError:  # a number taken meanwhile, or this form's own key
+            inserted = None
+        if inserted:
+            announce(broadcast.state_changed, session)
+            return participant
+        # A form sent again brings back the participant it made, after the lock too. The same
+        # condition as the partial unique index, so that SQLite uses it.
+        earlier = session.participants.filter(join_key=join_key).exclude(join_key="").first()
+        if earlier is not None:
+            return earlier
+        if inserted is False:
             raise _joins_closed()
-        announce(broadcast.state_changed, session)
-        return participant
     raise WorkshopError(_("The session is busy; please try again."), status=503)
-
-
-def _joined_with(session: Session, join_key: str) -> Participant | None:
-    # The same condition as the partial unique index, so that SQLite uses it.
-    return session.participants.filter(join_key=join_key).exclude(join_key="").first()
 
 
 def _joins_closed() -> WorkshopError:
@@ -139,13 +133,11 @@ def _insert_numbered_sql(vendor: str) -> tuple[str, tuple]:
     columns = ", ".join(f'"{f.column}"' for f in fields)
     values = ", ".join("%s" for _field in fields)
     steps = ", ".join("%s" for _step in Session.JOINABLE)
-    lock = " FOR SHARE" if vendor == "postgresql" else ""
+    lock = " FOR SHARE OF s" if vendor == "postgresql" else ""
     sql = (f'INSERT INTO "{meta.db_table}" ({columns}, "{number}") '
-           f'SELECT {values}, next_number.number FROM '
-           f'(SELECT COALESCE(MAX("{number}"), 0) + 1 AS number FROM "{meta.db_table}" '
-           f'WHERE "{session}" = %s) next_number '
-           f'WHERE EXISTS (SELECT 1 FROM "{Session._meta.db_table}" '
-           f'WHERE id = %s AND step IN ({steps}){lock}) '
+           f'SELECT {values}, (SELECT COALESCE(MAX("{number}"), 0) + 1 '
+           f'FROM "{meta.db_table}" WHERE "{session}" = s.id) '
+           f'FROM "{Session._meta.db_table}" s WHERE s.id = %s AND s.step IN ({steps}){lock} '
            f'RETURNING "{meta.pk.column}", "{number}"')
     return sql, fields
 
@@ -160,8 +152,7 @@ def _insert_numbered(participant: Participant) -> bool:
     with transaction.atomic(using=db), connection.cursor() as cursor:
         params = [f.get_db_prep_save(f.pre_save(participant, add=True), connection)
                   for f in fields]
-        cursor.execute(sql, [*params, participant.session_id, participant.session_id,
-                             *Session.JOINABLE])
+        cursor.execute(sql, [*params, participant.session_id, *Session.JOINABLE])
         row = cursor.fetchone()
         if row is None:
             return False
